@@ -32,6 +32,9 @@ pub struct CaseSpec {
     /// `detail` (default) or `list`.
     #[serde(default)]
     pub kind: CaseKind,
+    /// List cases: index into the site's `[[lists]]`; by default the list whose URL is `url`.
+    #[serde(default)]
+    pub list: Option<usize>,
     /// Response headers as served, names in any case (`content-type` is the one that matters).
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
