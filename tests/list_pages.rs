@@ -206,6 +206,12 @@ fn count_page_variable_and_record_count() {
     let url = Url::parse("https://www.example.gov.cn/xxgk/nb/").unwrap();
     let page = parse_list(&trs_page("var currentPage = 0;//所在页从0开始\nvar countPage = 3//共多少页"), &url, None);
     assert_eq!(page.page_count, Some(3));
+    let urls: Vec<String> = auto_page_urls(&page, &url, None).into_iter().map(|q| q.url.to_string()).collect();
+    assert_eq!(urls, vec![format!("{url}index_1.html"), format!("{url}index_2.html")]);
+    let with_next = format!("{}<a href=\"list_b.html\">下一页</a>", trs_page("var countPage = 3"));
+    let page = parse_list(&with_next, &url, None);
+    let urls: Vec<String> = auto_page_urls(&page, &url, None).into_iter().map(|q| q.url.to_string()).collect();
+    assert_eq!(urls, vec![format!("{url}list_b.html")], "a next link beats a guessed file name");
     let page = parse_list(&trs_page("var pageConf = {recordCount:'41', perpage: 20};"), &url, None);
     assert_eq!((page.total_records, page.per_page, page.page_count), (Some(41), Some(20), Some(3)));
     // A rule's count_regex without per_page is a page count.
@@ -376,6 +382,17 @@ fn rule_title_and_date_selectors_with_attributes() {
     assert_eq!(page.items[0].date.as_deref(), Some("2024-03-08"));
     assert_eq!(page.items[1].title, "某镇2022年度政府信息公开工作年度报告", "falls back to the link title");
     assert_eq!(page.items[1].date.as_deref(), Some("2023-02-01"), "falls back to the item text");
+}
+
+#[test]
+fn rule_items_without_links_are_reported() {
+    // The header <dl> (dt only) and the avalon template <dl> (ms-attr-href, no href) match too.
+    let url = Url::parse(PINGTAN).unwrap();
+    let r = rule(PINGTAN, "div.rules_tabs_01 dl", "dd a", Pagination::None);
+    let page = parse_list(&fixture("pingtan_zfxxgknb_index.html"), &url, Some(&r));
+    assert_eq!(page.items.len(), 10);
+    assert_eq!(page.warnings.len(), 1, "{:?}", page.warnings);
+    assert!(page.warnings[0].contains("2 item(s)"), "{:?}", page.warnings);
 }
 
 #[test]

@@ -146,8 +146,7 @@ pub fn parse_list(html: &str, page_url: &Url, rule: Option<&ListRule>) -> ListPa
     for fragment in &store.records {
         found.extend(items::from_fragment(fragment, page_url, rule));
     }
-    if rule.is_some() && found.is_empty() && store.records.is_empty() {
-        let r = rule.expect("checked");
+    if let Some(r) = rule.filter(|_| found.is_empty() && store.records.is_empty()) {
         page.warnings.push(format!(
             "{page_url}: list rule items `{}` matched nothing; using the generic detector",
             r.items.source
@@ -336,6 +335,18 @@ mod tests {
         assert_eq!(report_year("2024年3月8日关于2023年政府信息公开工作的报告"), Some(2023));
         assert_eq!(report_year("关于2014年政府信息公开工作要点落实情况的函"), Some(2014));
         assert_eq!(report_year("政府信息公开指南"), None);
+    }
+
+    #[test]
+    fn dedup_keeps_first_and_fills_missing_fields() {
+        let url = Url::parse("https://x.gov.cn/art/2024/1/2/art_1_2.html").unwrap();
+        let a = ListItem { url: url.clone(), title: "甲".into(), date: None, year: None };
+        let b = ListItem { url, title: "乙".into(), date: Some("2024-01-02".into()), year: Some(2023) };
+        let out = dedup_items(vec![a, b]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].title, "甲");
+        assert_eq!(out[0].date.as_deref(), Some("2024-01-02"));
+        assert_eq!(out[0].year, Some(2023));
     }
 
     #[test]
