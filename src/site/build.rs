@@ -96,7 +96,7 @@ pub(crate) fn build_site(path: &Path, src: &str) -> Result<Site, Vec<Error>> {
     });
     let legacy_tls = top.boolean(&mut ctx, "legacy_tls").unwrap_or(false);
 
-    let lists = top.get("lists").map(|n| read_lists(&mut ctx, n)).unwrap_or_default();
+    let (lists, list_origins) = top.get("lists").map(|n| read_lists(&mut ctx, n)).unwrap_or_default();
 
     let mut domains = Vec::new();
     let domains_given = top.has("domains");
@@ -121,10 +121,10 @@ pub(crate) fn build_site(path: &Path, src: &str) -> Result<Site, Vec<Error>> {
         ctx.err("domains", &top_span(&root, "domains"), "no domains: give `domains = [\"www.example.gov.cn\"]` or a list URL");
     }
     if domains_given {
-        for (i, l) in lists.iter().enumerate() {
+        for (l, (i, span)) in lists.iter().zip(&list_origins) {
             let host = l.url.host_str().unwrap_or_default();
             if !domains.iter().any(|d| super::set::domain_matches(d, host)) {
-                ctx.err(&format!("lists[{i}].url"), &None, format!("host `{host}` is not covered by `domains`"));
+                ctx.err(&format!("lists[{i}].url"), span, format!("host `{host}` is not covered by `domains`"));
             }
         }
     }
@@ -223,12 +223,17 @@ fn read_robots(ctx: &mut Ctx<'_>, node: &Node) -> RobotsPolicy {
     }
 }
 
-fn read_lists(ctx: &mut Ctx<'_>, node: &Node) -> Vec<ListRule> {
+/// The valid lists, and for each its index in the file and the span of its `url`.
+fn read_lists(ctx: &mut Ctx<'_>, node: &Node) -> (Vec<ListRule>, Vec<(usize, raw::Span)>) {
     let Kind::Array(items) = &node.kind else {
         ctx.err("lists", &node.span, "expected [[lists]] tables");
-        return Vec::new();
+        return Default::default();
     };
-    items.iter().enumerate().filter_map(|(i, n)| read_list(ctx, n, &format!("lists[{i}]"))).collect()
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| read_list(ctx, n, &format!("lists[{i}]")).map(|(l, span)| (l, (i, span))))
+        .unzip()
 }
 
 /// A single selector value (a comma group is one CSS group here, not alternatives).
@@ -242,10 +247,14 @@ fn opt_regex(ctx: &mut Ctx<'_>, obj: &mut Obj<'_>, key: &str) -> Option<regex::R
     parse::regex(&s).map_err(|m| ctx.err(&obj.key(key), &span, m)).ok()
 }
 
-fn read_list(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<ListRule> {
+fn read_list(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<(ListRule, raw::Span)> {
     let mut obj = Obj::new(ctx, node, path)?;
+    let mut url_span = None;
     let url = match obj.string(ctx, "url") {
-        Some((u, span)) => parse::http_url(&u).map_err(|m| ctx.err(&obj.key("url"), &span, m)).ok(),
+        Some((u, span)) => {
+            url_span = span.clone();
+            parse::http_url(&u).map_err(|m| ctx.err(&obj.key("url"), &span, m)).ok()
+        }
         None => {
             ctx.err(&obj.key("url"), &node.span, "missing: the list page URL");
             None
@@ -272,7 +281,7 @@ fn read_list(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Option<ListRule> {
     let gbk_query = obj.boolean(ctx, "gbk_query").unwrap_or(false);
     let pages = obj.get("pages").map_or(Pagination::None, |n| read_pages(ctx, n, &obj.key("pages")));
     obj.finish(ctx, LIST_KEYS);
-    Some(ListRule { url: url?, items: items?, link: link?, title, date, pages, keep, skip, gbk_query })
+    Some((ListRule { url: url?, items: items?, link: link?, title, date, pages, keep, skip, gbk_query }, url_span))
 }
 
 fn read_pages(ctx: &mut Ctx<'_>, node: &Node, path: &str) -> Pagination {

@@ -60,8 +60,15 @@ fn attr_at(s: &str) -> Option<usize> {
     found
 }
 
+/// The informative last line of a multi-line library message (regex and selectors errors draw
+/// carets over several lines; scraper prefixes "Unexpected error occurred…").
+fn last_line(msg: &str) -> &str {
+    let line = msg.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or(msg);
+    line.strip_prefix("error: ").unwrap_or(line)
+}
+
 fn css(s: &str) -> Result<Selector, String> {
-    Selector::parse(s).map_err(|e| format!("invalid CSS selector `{s}`: {e}"))
+    Selector::parse(s).map_err(|e| format!("invalid CSS selector `{s}`: {}", last_line(&e.to_string())))
 }
 
 impl Sel {
@@ -139,7 +146,7 @@ impl FromStr for Rate {
 pub fn chrome_regex(s: &str) -> Result<Regex, String> {
     let body = match s.strip_prefix("re:") {
         Some(re) => {
-            Regex::new(re).map_err(|e| format!("invalid regex `{re}`: {e}"))?;
+            Regex::new(re).map_err(|e| format!("invalid regex `{re}`: {}", last_line(&e.to_string())))?;
             re.to_string()
         }
         None if s.trim().is_empty() => return Err("empty chrome line".into()),
@@ -150,7 +157,7 @@ pub fn chrome_regex(s: &str) -> Result<Regex, String> {
 
 /// A regex (for `keep`, `skip`, `count_regex`).
 pub fn regex(s: &str) -> Result<Regex, String> {
-    Regex::new(s).map_err(|e| format!("invalid regex `{s}`: {e}"))
+    Regex::new(s).map_err(|e| format!("invalid regex `{s}`: {}", last_line(&e.to_string())))
 }
 
 /// A 5-field cron expression (minute hour day-of-month month day-of-week), checked by croner.
