@@ -301,3 +301,15 @@ fn encode_query_gbk_percent_encodes_gb18030_bytes() {
     }
     assert_eq!(GBK.decode_without_bom_handling(&bytes).0, "𠮷");
 }
+
+#[test]
+fn empty_and_ascii_inputs_decode_without_errors() {
+    let d = decode(b"", None, None);
+    assert_eq!(d.text, "");
+    assert!(!d.info.had_errors);
+    let ascii = b"<html><p>2023 annual report</p></html>";
+    let d = decode(ascii, Some("text/html; charset=gbk"), None);
+    assert_eq!(d.text.as_bytes(), ascii);
+    assert_eq!(d.info.source, CharsetSource::Header);
+    assert!(d.notes.is_empty());
+}

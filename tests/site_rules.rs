@@ -287,3 +287,21 @@ pages = { template = "index.html" }
     let keys: Vec<&str> = errs.errors().iter().map(|e| rule_error(e).1).collect();
     assert_eq!(keys, ["robots.ignore", "lists[0].pages", "lists[1].pages.per_page", "lists[2].pages.template"], "{errs}");
 }
+
+/// The documented example must stay a valid rule.
+#[test]
+fn readme_example_is_valid() {
+    let readme = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sites/README.md")).unwrap();
+    let start = readme.find("```toml\n# sites/pingtan.toml").expect("example block") + "```toml\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    let site = site::parse_str("sites/pingtan.toml", &readme[start..end]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(site.extends.as_deref(), Some("trs"));
+    assert_eq!(site.lists.len(), 1);
+    assert_eq!(site.detail.attachments.len(), 2);
+    // And every pagination example in it parses.
+    for line in readme.lines().filter(|l| l.starts_with("pages = {")) {
+        let src = format!("[[lists]]\nurl = \"https://a.gov.cn/\"\nitems = \"li\"\n{line}\n");
+        let site = site::parse_str("sites/a.toml", &src).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert!(!matches!(site.lists[0].pages, Pagination::None), "{line}");
+    }
+}
