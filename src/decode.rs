@@ -139,17 +139,24 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, forced: Option<&str>) ->
     // 3. Declarations: the header first, then the meta tag.
     let sniffed = sniff(bytes);
     let declaration = match (header, meta) {
-        (Some(h), _) => Some((h, CharsetSource::Header, "HTTP header", meta)),
-        (None, Some(m)) => Some((m, CharsetSource::Meta, "<meta>", None)),
+        (Some(h), _) => Some((h, CharsetSource::Header, "HTTP header", header_label.as_deref(), meta)),
+        (None, Some(m)) => Some((m, CharsetSource::Meta, "<meta>", meta_label.as_deref(), None)),
         (None, None) => None,
     };
-    if let Some((enc, source, what, other)) = declaration {
+    if let Some((enc, source, what, label, other)) = declaration {
+        // Name the label as written, and the decoder it maps to when that differs.
+        let label = label.unwrap_or_default().trim();
+        let declared_as = if label.eq_ignore_ascii_case(enc.name()) {
+            enc.name().to_string()
+        } else {
+            format!("{label} (decoded as {})", enc.name())
+        };
         let non_ascii = bytes.iter().any(|b| !b.is_ascii());
         let clean = enc.decode_without_bom_handling_and_without_replacement(bytes).is_some();
         // Valid UTF-8 with real multi-byte content under a legacy label: the label is wrong.
         if enc != UTF_8 && looks_like_utf8(bytes) {
             let why = if clean { "but the bytes are valid UTF-8" } else { "which produced malformed bytes" };
-            notes.push(format!("{what} declared {} {why}; decoded as UTF-8", enc.name()));
+            notes.push(format!("{what} declared {declared_as} {why}; decoded as UTF-8"));
             return finish(UTF_8, bytes, 0, CharsetSource::Corrected, notes);
         }
         // A Western single-byte label decodes anything "cleanly": trust it only when chardetng
@@ -157,12 +164,7 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, forced: Option<&str>) ->
         if clean && enc == WINDOWS_1252 && non_ascii {
             let better = other.filter(|&o| o != enc).or(Some(sniffed)).filter(|&c| c != enc);
             if let Some(c) = better.filter(|c| c.decode_without_bom_handling_and_without_replacement(bytes).is_some()) {
-                notes.push(format!(
-                    "{what} declared {} but the bytes read as {}; decoded as {}",
-                    enc.name(),
-                    c.name(),
-                    c.name()
-                ));
+                notes.push(format!("{what} declared {declared_as} but the bytes read as {}; decoded as {}", c.name(), c.name()));
                 return finish(c, bytes, 0, CharsetSource::Corrected, notes);
             }
         }
@@ -174,8 +176,7 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, forced: Option<&str>) ->
         for cand in candidates.into_iter().flatten().filter(|&c| c != enc) {
             if cand.decode_without_bom_handling_and_without_replacement(bytes).is_some() {
                 notes.push(format!(
-                    "{what} declared {} but the bytes are malformed in it (first at byte {offset}); decoded as {}",
-                    enc.name(),
+                    "{what} declared {declared_as} but the bytes are malformed in it (first at byte {offset}); decoded as {}",
                     cand.name()
                 ));
                 return finish(cand, bytes, 0, CharsetSource::Corrected, notes);
