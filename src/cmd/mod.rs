@@ -45,3 +45,30 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         other => anyhow::bail!("command not implemented yet: {other:?}"),
     }
 }
+
+/// Load the site rules for a command that can work without all of them (`extract`, `capture`):
+/// broken rule files are reported on stderr, naming file and key, and the rest are used. A site
+/// the command asks for by name must have loaded.
+pub fn load_sites_lenient(dir: &std::path::Path, wanted: Option<&str>) -> anyhow::Result<crate::site::SiteSet> {
+    if !dir.exists() {
+        if let Some(name) = wanted {
+            anyhow::bail!("no site rule named {name:?}: {} does not exist", dir.display());
+        }
+        return Ok(crate::site::SiteSet::default());
+    }
+    let (sites, errors) = crate::site::load_dir_partial(dir);
+    if !errors.0.is_empty() {
+        if let Some(name) = wanted {
+            if sites.get(name).is_none() {
+                anyhow::bail!("site rule {name:?} did not load:\n{errors}");
+            }
+        }
+        eprintln!("warning: some site rules did not load (other sites are used):\n{errors}");
+    }
+    Ok(sites)
+}
+
+/// Load every site rule strictly: any broken file is a configuration error (exit 2).
+pub fn load_sites_strict(dir: &std::path::Path) -> anyhow::Result<crate::site::SiteSet> {
+    crate::site::load_dir(dir).map_err(|e| anyhow::anyhow!("site rules in {} are broken:\n{e}", dir.display()))
+}
