@@ -14,6 +14,7 @@ pub mod error;
 pub mod export;
 pub mod extract;
 pub mod fetch;
+pub mod pipeline;
 pub mod schedule;
 pub mod site;
 pub mod verify;

@@ -1,6 +1,8 @@
 //! Pure, synchronous extraction: decoded HTML + URL + rule → clean text, metadata, tables,
 //! attachment links. `scraper::Html` is not `Send`: keep parsing inside these functions.
 
+pub mod list;
+
 use serde::{Deserialize, Serialize};
 
 use crate::decode::EncodingInfo;
