@@ -3,22 +3,22 @@
 //!
 //! Cases live in `sites/<site>/<case>.html` + `<case>.toml` + `<case>.expected.json` (see
 //! [`case`] and `sites/FIXTURES.md`). Detail cases run exactly what `nianbao extract` runs
-//! ([`extract_bytes`]: decode with the case's headers and the rule's forced encoding, then
+//! ([`crate::pipeline::extract_bytes`]: decode with the case's headers and the rule's forced encoding, then
 //! `extract::extract` with the site's detail rule); list cases run `extract::list::parse_list`.
 //! Differences are reported field by field (see [`diff`]).
 
 pub mod case;
 pub mod diff;
+pub mod list;
 mod run;
 
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::site::Site;
+use crate::site::{Site, SiteSet};
 
 pub use case::{CaseFiles, CaseKind, CaseSpec};
 pub use diff::FieldDiff;
-pub use run::extract_bytes;
 
 /// What happened to one case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +116,14 @@ impl VerifyReport {
         s.push_str(&format!("{pass} passed, {fail} failed, {blessed} blessed\n"));
         s
     }
+}
+
+/// Run the fixtures of every site in `sites` (or only the one named `only`) found under
+/// `sites_dir`, comparing with (or, with `bless`, rewriting) the expected files. See
+/// [`verify_sites`] for what is an error rather than a failed case.
+pub fn verify(sites: &SiteSet, sites_dir: &Path, only: Option<&str>, bless: bool) -> Result<VerifyReport> {
+    let all: Vec<&Site> = sites.iter().collect();
+    verify_sites(&all, sites_dir, only, bless)
 }
 
 /// Run the fixtures of `sites` (all, or only the one named `only`) found under `sites_dir`.

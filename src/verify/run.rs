@@ -1,28 +1,13 @@
-//! Running one case: the same decode + extract path as `nianbao extract`.
+//! Running one case: the same decode + extract path as `nianbao extract`
+//! ([`crate::pipeline::extract_bytes`]), or the list parser for list cases.
 
 use serde_json::Value;
 
-use crate::decode;
 use crate::error::{Error, Result};
-use crate::extract::{self, Extracted, Page};
+use crate::pipeline::extract_bytes;
 use crate::site::Site;
 
 use super::case::{CaseKind, CaseSpec};
-
-/// Decode `bytes` (HTTP `content_type`, the site's forced encoding if any) and extract the detail
-/// page: the code path of `nianbao extract`. `encoding` is filled from the decoder and the decoder's
-/// notes come first in `warnings`.
-pub fn extract_bytes(bytes: &[u8], content_type: Option<&str>, url: &str, site: Option<&Site>) -> Extracted {
-    let forced = site.and_then(|s| s.encoding.as_deref());
-    let decoded = decode::decode(bytes, content_type, forced);
-    let page = Page { html: &decoded.text, url, site: site.map(|s| s.name.as_str()) };
-    let mut out = extract::extract(&page, site.map(|s| &s.detail));
-    out.encoding = decoded.info;
-    let mut warnings = decoded.notes;
-    warnings.append(&mut out.warnings);
-    out.warnings = warnings;
-    out
-}
 
 /// The output of one case as it is stored in `<case>.expected.json`: pretty JSON in the field
 /// order of the output type, ending with a newline.
@@ -32,10 +17,10 @@ pub fn run_case(site: &Site, spec: &CaseSpec, bytes: &[u8]) -> Result<String> {
             serde_json::to_string_pretty(&extract_bytes(bytes, spec.content_type(), &spec.url, Some(site)))
         }
         CaseKind::List => {
-            return Err(Error::Other(format!(
-                "{}: list cases need extract::list::parse_list, which is not merged yet",
-                spec.url
-            )))
+            let out = super::list::rule_for(site, spec)
+                .and_then(|rule| super::list::run_list(site, rule, spec, bytes))
+                .map_err(Error::Other)?;
+            serde_json::to_string_pretty(&out)
         }
     };
     json.map(|s| s + "\n").map_err(|e| Error::Other(format!("{}: serialising the output: {e}", spec.url)))
