@@ -120,11 +120,10 @@ fn array_lines(items: &[Value]) -> String {
 /// A unified, line-based diff with context, `-` for expected and `+` for the actual output.
 pub fn text_diff(expected: &str, actual: &str) -> String {
     let (mut e, mut a) = (expected.to_string(), actual.to_string());
-    if !e.ends_with('\n') {
-        e.push('\n');
-    }
-    if !a.ends_with('\n') {
-        a.push('\n');
+    for s in [&mut e, &mut a] {
+        if !s.is_empty() && !s.ends_with('\n') {
+            s.push('\n');
+        }
     }
     TextDiff::from_lines(&e, &a)
         .unified_diff()
@@ -194,6 +193,7 @@ mod tests {
         let a = json!({"attachments": [{"url": "https://x.gov.cn/a.pdf", "name": "附件"}]});
         let d = compare(&e, &a);
         assert!(d[0].detail.starts_with("0 entries expected, 1 entry got"), "{}", d[0].detail);
+        assert!(d[0].detail.contains("@@ -0,0 +1 @@"), "no phantom empty line: {}", d[0].detail);
         assert!(d[0].detail.contains("+[0] {\"name\":\"附件\",\"url\":\"https://x.gov.cn/a.pdf\"}"), "{}", d[0].detail);
     }
 }
