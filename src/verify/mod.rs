@@ -190,7 +190,7 @@ fn run_one(site: &Site, files: &CaseFiles, bless: bool, runner: Runner<'_>) -> R
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(Error::io(&files.expected, e)),
     };
-    // A malformed expected file is an error even when blessing would overwrite it: say so.
+    // A malformed expected file is an error naming it, unless --bless is about to replace it.
     let expected = match &existing {
         Some(raw) if !bless => Some(run::parse_json(&files.expected, raw)?),
         _ => None,
