@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 
 pub mod extract;
+pub mod verify;
 
 /// How a finished command went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +43,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     let g = cli.global;
     match cli.command {
         Command::Extract(a) => extract::run(&g, a),
+        Command::Verify(a) => verify::run(&g, a),
         other => anyhow::bail!("command not implemented yet: {other:?}"),
     }
 }
