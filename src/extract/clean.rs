@@ -74,9 +74,12 @@ pub(crate) fn kind(name: &str) -> Kind {
     }
 }
 
-/// True when the element is hidden by its own markup (`hidden`, `display:none`).
+/// True when the element is hidden by its own markup: `hidden`, `display:none`, or a class
+/// that frameworks use for it (`hide`, `hidden`, `ng-hide`, `d-none`).
 pub(crate) fn is_hidden(e: &Element) -> bool {
-    if e.attr("hidden").is_some() {
+    if e.attr("hidden").is_some()
+        || e.classes().any(|c| matches!(c, "hide" | "hidden" | "ng-hide" | "d-none" | "display-none" | "is-hidden"))
+    {
         return true;
     }
     match e.attr("style") {
@@ -111,6 +114,9 @@ pub(crate) struct Renderer<'s> {
     pre: usize,
     /// Treat every table as a layout table (cells become blocks): used to read metadata blocks.
     tables_as_blocks: bool,
+    /// Drop source line breaks between CJK characters (off when reading label/value segments,
+    /// where whitespace between two spans separates a value from the next label).
+    join_cjk_breaks: bool,
     /// Data tables met, in document order.
     pub tables: Vec<Table>,
 }
@@ -118,12 +124,20 @@ pub(crate) struct Renderer<'s> {
 impl<'s> Renderer<'s> {
     /// A renderer skipping the subtrees whose roots are in `skip`.
     pub(crate) fn new(skip: &'s HashSet<NodeId>) -> Self {
-        Renderer { skip, out: String::new(), gap: Gap::None, pre: 0, tables_as_blocks: false, tables: Vec::new() }
+        Renderer {
+            skip,
+            out: String::new(),
+            gap: Gap::None,
+            pre: 0,
+            tables_as_blocks: false,
+            join_cjk_breaks: true,
+            tables: Vec::new(),
+        }
     }
 
     /// A renderer for reading label/value segments: tables are not collected.
     pub(crate) fn segments(skip: &'s HashSet<NodeId>) -> Self {
-        Renderer { tables_as_blocks: true, ..Renderer::new(skip) }
+        Renderer { tables_as_blocks: true, join_cjk_breaks: false, ..Renderer::new(skip) }
     }
 
     /// The text rendered so far: paragraphs separated by "\n\n", line breaks as "\n".
@@ -156,7 +170,7 @@ impl<'s> Renderer<'s> {
                 let last = self.out.chars().next_back().unwrap_or('\n');
                 let drop = last == '\n'
                     || last == ' '
-                    || (gap == Gap::SegmentBreak && is_cjk(last) && is_cjk(next));
+                    || (gap == Gap::SegmentBreak && self.join_cjk_breaks && is_cjk(last) && is_cjk(next));
                 if !drop {
                     self.out.push(' ');
                 }
@@ -222,6 +236,9 @@ impl<'s> Renderer<'s> {
                     }
                     match node.value() {
                         Node::Text(t) => self.push_text(t),
+                        // The root is rendered even when its kind is normally skipped
+                        // (a rule pointing at <title>, say).
+                        Node::Element(e) if node.id() == root.id() && kind(e.name()) == Kind::Skip => {}
                         Node::Element(e) => {
                             if self.open_element(node, e) {
                                 skipping = Some(node.id());

@@ -124,12 +124,50 @@ fn between_markers(doc: &Html) -> Option<Found<'_>> {
     (chars >= MIN_CHARS).then(|| Found { roots, path: "Hanweb content markers".to_string() })
 }
 
+/// Words in an id/class that make an element unlikely (`NEGATIVE`) or likely (`POSITIVE`) to be
+/// the content; substring match on the lower-cased id and classes.
+const NEGATIVE: &[&str] = &[
+    "banquan", "mianze", "copyright", "footer", "sidebar", "comment", "share", "nav", "menu", "related",
+    "xgwz", "xglj", "xgxx", "qrcode", "ewm", "login", "crumb", "position", "links",
+];
+const POSITIVE: &[&str] = &["content", "article", "wenzhang", "zhengwen", "zoom", "detail", "text", "main"];
+
+fn class_weight(el: &scraper::node::Element) -> f64 {
+    let mut names = String::new();
+    if let Some(id) = el.id() {
+        names.push_str(&id.to_ascii_lowercase());
+    }
+    for c in el.classes() {
+        names.push(' ');
+        names.push_str(&c.to_ascii_lowercase());
+    }
+    if NEGATIVE.iter().any(|w| names.contains(w)) {
+        0.25
+    } else if POSITIVE.iter().any(|w| names.contains(w)) {
+        1.5
+    } else {
+        1.0
+    }
+}
+
+fn is_table_part(name: &str) -> bool {
+    matches!(name, "td" | "th" | "tr" | "tbody" | "thead" | "tfoot" | "caption")
+}
+
 #[derive(Default)]
 struct Counts {
     /// Text directly inside the element or in its inline descendants.
     inline: usize,
     /// Of which inside links.
     inline_link: usize,
+    /// A table somewhere below.
+    has_table: bool,
+}
+
+/// Non-link characters, penalised by link density.
+fn paragraph_score(c: &Counts) -> f64 {
+    let link_density = c.inline_link as f64 / c.inline.max(1) as f64;
+    c.inline as f64 * (1.0 - link_density).powi(2)
 }
 
 /// The element with the highest paragraph score (text density with a link penalty).
@@ -138,6 +176,7 @@ fn densest(doc: &Html) -> Option<ElementRef<'_>> {
     let mut scores: HashMap<NodeId, f64> = HashMap::new();
     let mut stack: Vec<(NodeId, Counts, bool)> = Vec::new();
     let mut in_link = 0usize;
+    let mut in_table = 0usize;
     let mut skipping: Option<NodeId> = None;
     for edge in body.traverse() {
         match edge {
@@ -154,6 +193,9 @@ fn densest(doc: &Html) -> Option<ElementRef<'_>> {
                         }
                         if e.name() == "a" {
                             in_link += 1;
+                        }
+                        if e.name() == "table" {
+                            in_table += 1;
                         }
                         stack.push((node.id(), Counts::default(), k == Kind::Inline));
                     }
@@ -181,7 +223,21 @@ fn densest(doc: &Html) -> Option<ElementRef<'_>> {
                     in_link = in_link.saturating_sub(1);
                 }
                 let Some((id, counts, inline)) = stack.pop() else { continue };
-                if inline {
+                let name = e.name();
+                if let Some((_, parent, _)) = stack.last_mut() {
+                    parent.has_table |= counts.has_table || name == "table";
+                }
+                // The cells of a leaf (data) table are one paragraph: the table as a whole.
+                if name == "table" {
+                    in_table = in_table.saturating_sub(1);
+                }
+                let data_cell = is_table_part(name) && !counts.has_table;
+                if inline || data_cell || (in_table > 0 && !is_table_part(name)) {
+                    // Paragraphs inside a cell also count towards their table.
+                    if !(inline || data_cell) && counts.inline >= MIN_CHARS {
+                        let score = paragraph_score(&counts);
+                        *scores.entry(id).or_default() += score * 0.5;
+                    }
                     // Inline elements pass their text to the enclosing block.
                     if let Some((_, parent, _)) = stack.last_mut() {
                         parent.inline += counts.inline;
@@ -192,8 +248,7 @@ fn densest(doc: &Html) -> Option<ElementRef<'_>> {
                 if counts.inline < MIN_CHARS {
                     continue;
                 }
-                let link_density = counts.inline_link as f64 / counts.inline as f64;
-                let score = counts.inline as f64 * (1.0 - link_density).powi(2);
+                let score = paragraph_score(&counts);
                 // The paragraph scores for itself a little, its container fully, the next half.
                 *scores.entry(id).or_default() += score * 0.5;
                 let mut ancestors = node.ancestors().filter(|a| a.value().is_element());
@@ -208,6 +263,10 @@ fn densest(doc: &Html) -> Option<ElementRef<'_>> {
     }
     let (best, _) = scores
         .into_iter()
+        .filter_map(|(id, s)| {
+            let weight = doc.tree.get(id)?.value().as_element().map_or(1.0, class_weight);
+            Some((id, s * weight))
+        })
         .filter(|(_, s)| *s > 0.0)
         .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))?;
     doc.tree.get(best).and_then(ElementRef::wrap).filter(|el| !matches!(el.value().name(), "html"))
