@@ -16,7 +16,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 use super::clean::is_space;
 use super::meta::is_meta_line;
@@ -24,11 +24,11 @@ use super::meta::is_meta_line;
 const WIDGET_WORDS: &str = "打印本页|打印此页|打印文章|打印|关闭本页|关闭窗口|关闭|分享到|分享至|分享|收藏本页|加入收藏|收藏|\
 返回顶部|返回列表|返回首页|返回|顶部|网站地图|站点地图|登录|注册|官方微信|官方微博|新浪微博|微信|微博|QQ空间|\
 无障碍浏览|无障碍|长者模式|繁體|繁体|简体|设为首页|字体大小|文字大小|字体|字号|放大|缩小|正常|默认|大|中|小|\
-我要纠错|纠错|手机版|移动版|下载文字版|下载图片版|复制链接|RSS|【|】";
+我要纠错|纠错|手机版|移动版|联系我们|关于我们|网站声明|隐私声明|使用帮助|下载文字版|下载图片版|复制链接|RSS|【|】";
 
-static WHOLE_LINE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+static WHOLE_LINE: LazyLock<RegexSet> = LazyLock::new(|| {
     let sep = r"[\s|｜/／、·•:：\[\]【】()（）<>《》\-]*";
-    [
+    let patterns = [
         format!(r"^{sep}(?:(?:{WIDGET_WORDS}){sep})+$"),
         r"^(?:用手机)?扫一扫.{0,16}$".to_string(),
         r"^分享到.{0,40}$".to_string(),
@@ -41,10 +41,8 @@ static WHOLE_LINE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"^[（(]?责任编辑\s*[:：].{0,20}$".to_string(),
         r"^(?:上一篇|下一篇)\s*[:：].{0,80}$".to_string(),
         r"^(?:当前位置|您当前的位置|您的位置|您现在的位置|当前所在位置|所在位置)\s*[:：].{0,100}$".to_string(),
-    ]
-    .iter()
-    .map(|p| Regex::new(p).expect("chrome regex"))
-    .collect()
+    ];
+    RegexSet::new(patterns).expect("chrome regexes")
 });
 
 static FRAGMENTS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
@@ -70,7 +68,7 @@ static FRAGMENTS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 
 /// True when a line is chrome by the built-in list.
 pub fn is_chrome_line(line: &str) -> bool {
-    WHOLE_LINE.iter().any(|r| r.is_match(line))
+    WHOLE_LINE.is_match(line)
 }
 
 fn has_content(line: &str) -> bool {

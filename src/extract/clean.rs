@@ -239,11 +239,7 @@ impl<'s> Renderer<'s> {
                         // The root is rendered even when its kind is normally skipped
                         // (a rule pointing at <title>, say).
                         Node::Element(e) if node.id() == root.id() && kind(e.name()) == Kind::Skip => {}
-                        Node::Element(e) => {
-                            if self.open_element(node, e) {
-                                skipping = Some(node.id());
-                            }
-                        }
+                        Node::Element(e) if self.open_element(node, e) => skipping = Some(node.id()),
                         _ => {}
                     }
                 }

@@ -117,7 +117,7 @@ fn in_chrome(el: ElementRef<'_>) -> bool {
         }
         let named = |v: &str| {
             let v = v.to_ascii_lowercase();
-            CHROME_WORDS.iter().any(|w| v == *w || v.starts_with(&format!("{w}_")) || v.starts_with(&format!("{w}-")))
+            CHROME_WORDS.iter().any(|w| v.strip_prefix(w).is_some_and(|rest| rest.is_empty() || rest.starts_with(['_', '-'])))
         };
         e.id().is_some_and(named) || e.classes().any(named)
     })

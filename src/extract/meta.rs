@@ -113,7 +113,7 @@ fn label_hits(s: &str) -> Vec<LabelHit> {
     let mut hits = Vec::new();
     for m in LABEL_RE.find_iter(s) {
         let before = s[..m.start()].chars().next_back();
-        if before.is_some_and(|c| is_han(c)) {
+        if before.is_some_and(is_han) {
             continue;
         }
         let rest = &s[m.end()..];

@@ -220,7 +220,7 @@ fn top_level(nodes: Vec<NodeRef<'_, Node>>) -> Vec<NodeRef<'_, Node>> {
 /// The value a selector names: its attribute if it has one, else the element's text.
 fn sel_value(el: ElementRef<'_>, sel: &Sel) -> Option<String> {
     let v = match &sel.attr {
-        Some(a) => el.value().attr(a).map(|v| clean::join_lines(v)),
+        Some(a) => el.value().attr(a).map(clean::join_lines),
         None => Some(clean::inline_text(el)),
     }?;
     let v = v.trim().to_string();
@@ -236,6 +236,10 @@ fn first_value_where(doc: &Html, sels: &[Sel], ok: impl Fn(&str) -> bool) -> Opt
     sels.iter().find_map(|sel| doc.select(&sel.css).filter_map(|el| sel_value(el, sel)).find(|v| ok(v)))
 }
 
+static SITE_SUFFIX: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?:政府|网|网站|门户|平台|局|委员会|委|办公室|办|中心|院)$").expect("site suffix regex")
+});
+
 /// Title from `<title>`: its first segment ("标题_栏目_网站" → "标题").
 fn title_element(doc: &Html) -> Option<String> {
     static TITLE: std::sync::LazyLock<scraper::Selector> =
@@ -243,6 +247,11 @@ fn title_element(doc: &Html) -> Option<String> {
     let raw = clean::inline_text(doc.select(&TITLE).next()?);
     let first = raw.split(['_', '|', '｜']).map(str::trim).find(|s| !s.is_empty())?;
     let first = first.split(" - ").next().unwrap_or(first);
+    // "标题-某某人民政府": a trailing site name after a bare hyphen ("1-10月…" keeps its hyphen).
+    let first = match first.rsplit_once(['-', '－', '—']) {
+        Some((head, tail)) if !head.trim().is_empty() && SITE_SUFFIX.is_match(tail.trim()) => head,
+        _ => first,
+    };
     let t = normalize_title(first);
     (!t.is_empty()).then_some(t)
 }
