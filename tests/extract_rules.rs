@@ -259,3 +259,12 @@ fn degenerate_pages_do_not_panic() {
     let e = run(&html, None);
     assert_eq!(e.text, "深层正文内容深层正文内容");
 }
+
+#[test]
+fn small_data_table_with_date_headers_stays_in_the_content() {
+    let body = r#"<div id="zoom"><p>今年共举办政府开放日活动两次，具体安排如下表所示，欢迎群众参加。</p>
+<table><tr><td>日期</td><td>时间</td><td>地点</td></tr><tr><td>5月15日</td><td>上午</td><td>大厅</td></tr></table></div>"#;
+    let e = run(&page("", body), None);
+    assert_eq!(e.tables.len(), 1, "{}", e.text);
+    assert!(e.text.ends_with("日期 | 时间 | 地点\n5月15日 | 上午 | 大厅"), "{}", e.text);
+}

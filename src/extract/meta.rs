@@ -134,9 +134,22 @@ fn is_han(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
 }
 
+/// Everyday words that only count as labels with a colon after them: a data table with a
+/// "时间" or "来源" column header is not a metadata block.
+const WEAK_LABELS: &[&str] = &["时间", "日期", "来源", "分类", "标题", "名称", "作者", "字号", "时效"];
+
 /// Number of labels standing as labels in a text node (used to find metadata blocks).
 pub(crate) fn count_labels(s: &str) -> usize {
-    label_hits(s.trim_matches(is_space)).len()
+    let s = s.trim_matches(is_space);
+    label_hits(s)
+        .iter()
+        .filter(|h| {
+            h.colon || {
+                let label: String = s[h.start..h.value_start].chars().filter(|c| !is_space(*c)).collect();
+                !WEAK_LABELS.contains(&label.as_str())
+            }
+        })
+        .count()
 }
 
 /// Clean a raw value: trim separators and placeholders away.
@@ -422,6 +435,9 @@ mod tests {
     fn labels_inside_words_are_not_labels() {
         assert_eq!(count_labels("资金来源于财政拨款"), 0);
         assert_eq!(count_labels("组配分类："), 1);
+        assert_eq!(count_labels("时间"), 0, "a bare everyday word is not a label");
+        assert_eq!(count_labels("时 间："), 1);
+        assert_eq!(count_labels("索 引 号"), 1);
         assert!(!is_meta_line("本报告的数据来源：统计局"));
         assert!(is_meta_line("发布时间:2019-03-11 08:46:42"));
     }
