@@ -90,3 +90,16 @@ fn review_table_with_a_label_column_and_no_header() {
     assert_eq!(set.value(FactTable::ReviewLitigation, "litigation.direct", "total"), Some(1.0));
     assert!(set.is_consistent());
 }
+
+#[test]
+fn layout_falls_back_to_the_report_year_without_a_signal() {
+    // Only table 四, which is the same in both editions.
+    let t = grid(&[&["0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"]]);
+    let lead = grid(&[&["行政复议", "行政诉讼"], &["结果维持", "结果维持"]]);
+    let tables = [lead, t];
+    assert_eq!(facts_from_report(&tables, "", Some(2020)).layout, Some(Layout::Y2019));
+    assert_eq!(facts_from_report(&tables, "", Some(2022)).layout, Some(Layout::Y2021));
+    assert_eq!(facts_from_report(&tables, "", None).layout, None);
+    // No template table at all: no layout, whatever the year.
+    assert_eq!(facts_from_report(&[], "主动公开政府信息5条", Some(2022)).layout, None);
+}

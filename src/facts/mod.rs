@@ -220,7 +220,8 @@ pub fn facts_from_report(tables: &[Table], text: &str, report_year: Option<i32>)
         }
         merge_facts(&mut set, parsed);
     }
-    set.layout = decide_layout(&layouts, report_year, &mut set.warnings);
+    let have_tables = !set.facts.is_empty();
+    set.layout = decide_layout(&layouts, have_tables, report_year, &mut set.warnings);
     if set.facts.is_empty() {
         if report_year.is_some_and(|y| y >= 2020) {
             set.warnings.push("no template table found; figures taken from the text".into());
@@ -258,26 +259,29 @@ fn merge_facts(set: &mut FactSet, parsed: Parsed) {
     set.warnings.dedup();
 }
 
+/// The layout the tables show; when recognised tables carry no signal (e.g. only table 四), the
+/// edition in force for the report year (2019 试行 for 2019–2020, 2021 from 2021).
 fn decide_layout(
     signals: &[(Layout, &'static str)],
+    have_tables: bool,
     report_year: Option<i32>,
     warnings: &mut Vec<String>,
 ) -> Option<Layout> {
-    let first = signals.first().map(|s| s.0);
-    if let Some((l, from)) = signals.iter().find(|s| Some(s.0) != first) {
-        warnings.push(format!(
-            "layout conflict: {} table looks like the {} format, {} like the {} format",
-            signals[0].1,
-            signals[0].0.as_str(),
-            from,
-            l.as_str()
-        ));
+    if let Some(&(first, first_from)) = signals.first() {
+        if let Some((l, from)) = signals.iter().find(|s| s.0 != first) {
+            warnings.push(format!(
+                "layout conflict: {} table looks like the {} format, {} like the {} format",
+                first_from,
+                first.as_str(),
+                from,
+                l.as_str()
+            ));
+        }
+        return Some(first);
     }
-    match (first, report_year) {
-        (Some(l), _) => Some(l),
-        (None, _) if signals.is_empty() => None,
-        (None, Some(y)) if y >= 2021 => Some(Layout::Y2021),
-        (None, Some(y)) if y >= 2019 => Some(Layout::Y2019),
+    match report_year {
+        Some(y) if have_tables && y >= 2021 => Some(Layout::Y2021),
+        Some(y) if have_tables && y >= 2019 => Some(Layout::Y2019),
         _ => None,
     }
 }
