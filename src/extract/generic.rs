@@ -1,0 +1,310 @@
+//! Finding the content without a rule (or when the rule's selectors match nothing).
+//!
+//! In order, the first that yields text wins:
+//! 1. TRS containers: `.TRS_Editor`, `.TRS_UEDITOR`, `.trs_editor_view`, `.Custom_UnionStyle`;
+//! 2. `#zoom` (Hanweb, many others), then `.zoom`;
+//! 3. `#UCAP-CONTENT` (www.gov.cn, Kaipu);
+//! 4. Hanweb markers: the nodes between `<!--ZJEG_RSS.content.begin-->` and `…end-->`, or
+//!    between `<meta name="ContentStart">` and `<meta name="ContentEnd">`;
+//! 5. text density: paragraphs (elements with inline text) score their non-link characters
+//!    to their parent and half to their grandparent; the best-scoring element wins.
+//!
+//! The path taken is reported so that `extract` can record it in `warnings`.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use ego_tree::iter::Edge;
+use ego_tree::{NodeId, NodeRef};
+use scraper::{ElementRef, Html, Node, Selector};
+
+use super::clean::{is_hidden, is_space, kind, Kind};
+
+/// Minimum visible characters for a container to count as content.
+const MIN_CHARS: usize = 10;
+
+static CONTAINERS: LazyLock<Vec<(&'static str, Selector)>> = LazyLock::new(|| {
+    [".TRS_Editor", ".TRS_UEDITOR", ".trs_editor_view", ".Custom_UnionStyle", "#zoom", ".zoom", "#UCAP-CONTENT"]
+        .into_iter()
+        .map(|s| (s, Selector::parse(s).expect("static selector")))
+        .collect()
+});
+
+/// Visible characters under a node (scripts, styles and hidden elements excluded).
+pub(crate) fn visible_chars(root: NodeRef<'_, Node>) -> usize {
+    let mut n = 0;
+    let mut skipping: Option<NodeId> = None;
+    for edge in root.traverse() {
+        match edge {
+            Edge::Open(node) if skipping.is_none() => match node.value() {
+                Node::Text(t) => n += t.chars().filter(|c| !is_space(*c)).count(),
+                Node::Element(e) if kind(e.name()) == Kind::Skip || is_hidden(e) => skipping = Some(node.id()),
+                _ => {}
+            },
+            Edge::Close(node) if skipping == Some(node.id()) => skipping = None,
+            _ => {}
+        }
+    }
+    n
+}
+
+/// The content roots found and how.
+pub(crate) struct Found<'a> {
+    pub roots: Vec<NodeRef<'a, Node>>,
+    pub path: String,
+}
+
+/// Find the content of a page without a rule.
+pub(crate) fn find(doc: &Html) -> Found<'_> {
+    for (name, sel) in CONTAINERS.iter() {
+        // Of several matches (a sidebar reusing the class), the one with the most text; nested
+        // matches (Custom_UnionStyle inside TRS_Editor) are covered by their outermost match.
+        let best = doc
+            .select(sel)
+            .map(|el| (visible_chars(*el), el))
+            .filter(|(n, _)| *n >= MIN_CHARS)
+            .max_by_key(|(n, _)| *n);
+        if let Some((_, el)) = best {
+            return Found { roots: vec![*el], path: format!("container {name}") };
+        }
+    }
+    if let Some(found) = between_markers(doc) {
+        return found;
+    }
+    if let Some(el) = densest(doc) {
+        return Found { roots: vec![*el], path: format!("text density ({})", describe(el)) };
+    }
+    Found { roots: vec![*doc.root_element()], path: "whole page".to_string() }
+}
+
+/// A short CSS-like description of an element for messages: `div#id.class`.
+pub(crate) fn describe(el: ElementRef<'_>) -> String {
+    let e = el.value();
+    let mut s = e.name().to_string();
+    if let Some(id) = e.id() {
+        s.push('#');
+        s.push_str(id);
+    }
+    for class in e.classes().take(2) {
+        s.push('.');
+        s.push_str(class);
+    }
+    s
+}
+
+fn is_marker(node: &NodeRef<'_, Node>, comment: &str, meta: &str) -> bool {
+    match node.value() {
+        Node::Comment(c) => c.trim() == comment,
+        Node::Element(e) => e.name() == "meta" && e.attr("name").is_some_and(|n| n.eq_ignore_ascii_case(meta)),
+        _ => false,
+    }
+}
+
+/// Hanweb: the sibling nodes between a begin marker and its end marker.
+fn between_markers(doc: &Html) -> Option<Found<'_>> {
+    let pairs = [("ZJEG_RSS.content.begin", "ContentStart"), ("ZJEG_RSS.content.end", "ContentEnd")];
+    let begin = doc.tree.root().descendants().find(|n| is_marker(n, pairs[0].0, pairs[0].1))?;
+    let mut roots = Vec::new();
+    let mut closed = false;
+    for sib in begin.next_siblings().skip(1) {
+        if is_marker(&sib, pairs[1].0, pairs[1].1) {
+            closed = true;
+            break;
+        }
+        if is_marker(&sib, pairs[0].0, pairs[0].1) {
+            continue;
+        }
+        roots.push(sib);
+    }
+    if !closed {
+        // The end marker is not a sibling (markup mangled): take the begin marker's parent.
+        roots = vec![begin.parent()?];
+    }
+    let chars: usize = roots.iter().map(|n| visible_chars(*n)).sum();
+    (chars >= MIN_CHARS).then(|| Found { roots, path: "Hanweb content markers".to_string() })
+}
+
+/// Words in an id/class that make an element unlikely (`NEGATIVE`) or likely (`POSITIVE`) to be
+/// the content; substring match on the lower-cased id and classes.
+const NEGATIVE: &[&str] = &[
+    "banquan", "mianze", "copyright", "footer", "sidebar", "comment", "share", "nav", "menu", "related",
+    "xgwz", "xglj", "xgxx", "qrcode", "ewm", "login", "crumb", "position", "links",
+];
+const POSITIVE: &[&str] = &["content", "article", "wenzhang", "zhengwen", "zoom", "detail", "text", "main"];
+
+fn class_weight(el: &scraper::node::Element) -> f64 {
+    let mut names = String::new();
+    if let Some(id) = el.id() {
+        names.push_str(&id.to_ascii_lowercase());
+    }
+    for c in el.classes() {
+        names.push(' ');
+        names.push_str(&c.to_ascii_lowercase());
+    }
+    if NEGATIVE.iter().any(|w| names.contains(w)) {
+        0.25
+    } else if POSITIVE.iter().any(|w| names.contains(w)) {
+        1.5
+    } else {
+        1.0
+    }
+}
+
+fn is_table_part(name: &str) -> bool {
+    matches!(name, "td" | "th" | "tr" | "tbody" | "thead" | "tfoot" | "caption")
+}
+
+#[derive(Default)]
+struct Counts {
+    /// Text directly inside the element or in its inline descendants.
+    inline: usize,
+    /// Of which inside links.
+    inline_link: usize,
+    /// A table somewhere below.
+    has_table: bool,
+}
+
+/// Non-link characters, penalised by link density.
+fn paragraph_score(c: &Counts) -> f64 {
+    let link_density = c.inline_link as f64 / c.inline.max(1) as f64;
+    c.inline as f64 * (1.0 - link_density).powi(2)
+}
+
+/// The element with the highest paragraph score (text density with a link penalty).
+fn densest(doc: &Html) -> Option<ElementRef<'_>> {
+    let body = doc.root_element();
+    let mut scores: HashMap<NodeId, f64> = HashMap::new();
+    let mut stack: Vec<(NodeId, Counts, bool)> = Vec::new();
+    let mut in_link = 0usize;
+    let mut in_table = 0usize;
+    let mut skipping: Option<NodeId> = None;
+    for edge in body.traverse() {
+        match edge {
+            Edge::Open(node) => {
+                if skipping.is_some() {
+                    continue;
+                }
+                match node.value() {
+                    Node::Element(e) => {
+                        let k = kind(e.name());
+                        if k == Kind::Skip || is_hidden(e) {
+                            skipping = Some(node.id());
+                            continue;
+                        }
+                        if e.name() == "a" {
+                            in_link += 1;
+                        }
+                        if e.name() == "table" {
+                            in_table += 1;
+                        }
+                        stack.push((node.id(), Counts::default(), k == Kind::Inline));
+                    }
+                    Node::Text(t) => {
+                        if let Some((_, c, _)) = stack.last_mut() {
+                            let n = t.chars().filter(|c| !is_space(*c)).count();
+                            c.inline += n;
+                            if in_link > 0 {
+                                c.inline_link += n;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Edge::Close(node) => {
+                if let Some(id) = skipping {
+                    if id == node.id() {
+                        skipping = None;
+                    }
+                    continue;
+                }
+                let Node::Element(e) = node.value() else { continue };
+                if e.name() == "a" {
+                    in_link = in_link.saturating_sub(1);
+                }
+                let Some((id, counts, inline)) = stack.pop() else { continue };
+                let name = e.name();
+                if let Some((_, parent, _)) = stack.last_mut() {
+                    parent.has_table |= counts.has_table || name == "table";
+                }
+                // The cells of a leaf (data) table are one paragraph: the table as a whole.
+                if name == "table" {
+                    in_table = in_table.saturating_sub(1);
+                }
+                let data_cell = is_table_part(name) && !counts.has_table;
+                if inline || data_cell || (in_table > 0 && !is_table_part(name)) {
+                    // Paragraphs inside a cell also count towards their table.
+                    if !(inline || data_cell) && counts.inline >= MIN_CHARS {
+                        let score = paragraph_score(&counts);
+                        *scores.entry(id).or_default() += score * 0.5;
+                    }
+                    // Inline elements pass their text to the enclosing block.
+                    if let Some((_, parent, _)) = stack.last_mut() {
+                        parent.inline += counts.inline;
+                        parent.inline_link += counts.inline_link;
+                    }
+                    continue;
+                }
+                if counts.inline < MIN_CHARS {
+                    continue;
+                }
+                let score = paragraph_score(&counts);
+                // The paragraph scores for itself a little, its container fully, the next half.
+                *scores.entry(id).or_default() += score * 0.5;
+                let mut ancestors = node.ancestors().filter(|a| a.value().is_element());
+                if let Some(p) = ancestors.next() {
+                    *scores.entry(p.id()).or_default() += score;
+                }
+                if let Some(g) = ancestors.next() {
+                    *scores.entry(g.id()).or_default() += score * 0.5;
+                }
+            }
+        }
+    }
+    let (best, _) = scores
+        .into_iter()
+        .filter_map(|(id, s)| {
+            let weight = doc.tree.get(id)?.value().as_element().map_or(1.0, class_weight);
+            Some((id, s * weight))
+        })
+        .filter(|(_, s)| *s > 0.0)
+        .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))?;
+    doc.tree.get(best).and_then(ElementRef::wrap).filter(|el| !matches!(el.value().name(), "html"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_of(found: &Found<'_>) -> String {
+        found.roots.iter().map(|n| super::super::clean::render_subtree(*n, &Default::default())).collect::<Vec<_>>().join("|")
+    }
+
+    #[test]
+    fn trs_container_wins() {
+        let doc = Html::parse_document("<div class=nav><a href=/>首页</a></div><div class=TRS_Editor><p>正文内容正文内容正文内容</p></div>");
+        let f = find(&doc);
+        assert_eq!(f.path, "container .TRS_Editor");
+        assert_eq!(text_of(&f), "正文内容正文内容正文内容");
+    }
+
+    #[test]
+    fn hanweb_markers_delimit_content() {
+        let doc = Html::parse_document(
+            "<div id=x><p>标题区域标题区域标题区域</p><!--ZJEG_RSS.content.begin--><meta name=\"ContentStart\"><p>第一段正文内容很长很长</p><p>第二段</p><meta name=\"ContentEnd\"><!--ZJEG_RSS.content.end--><p>页脚页脚页脚页脚页脚页脚</p></div>",
+        );
+        let f = find(&doc);
+        assert_eq!(f.path, "Hanweb content markers");
+        assert_eq!(text_of(&f).replace('|', ""), "第一段正文内容很长很长第二段");
+    }
+
+    #[test]
+    fn density_prefers_prose_over_link_lists() {
+        let doc = Html::parse_document(
+            "<div id=menu><ul><li><a href=a>政务公开政务公开政务公开</a></li><li><a href=b>办事服务办事服务办事服务</a></li><li><a href=c>互动交流互动交流互动交流</a></li></ul></div>\
+             <div id=main><p>这是第一段正文，讲述了政府信息公开工作的总体情况。</p><p>这是第二段正文，讲述了主动公开政府信息的情况。</p></div>",
+        );
+        let f = find(&doc);
+        assert_eq!(f.path, "text density (div#main)");
+    }
+}
