@@ -225,3 +225,26 @@ fn tables_are_found_by_labels_not_position() {
     assert_eq!(strip(&set), strip(&baseline));
     assert!(set.is_consistent());
 }
+
+/// The same fixtures through the real pipeline step (`extract::extract`, generic rule): its
+/// tables and text give the same facts as the expected files.
+#[test]
+fn fixtures_through_the_extractor() {
+    use nianbao::extract::{extract, Page};
+    for (html_file, expected_file, year) in [
+        ("pingtan_2023.html", "pingtan_2023.expected", 2023),
+        ("layout2019_report.html", "layout2019_report.expected", 2019),
+        ("split_tables_report.html", "split_tables_report.expected", 2022),
+        ("blank_cells_report.html", "blank_cells_report.expected", 2022),
+    ] {
+        let html = read(html_file);
+        let doc = extract(&Page { html: &html, url: "https://www.example.gov.cn/a.html", site: None }, None);
+        let set = facts_from_report(&doc.tables, &doc.text, doc.report_year.or(Some(year)));
+        assert_matches(&set, expected_file);
+        assert!(set.checks.is_empty(), "{html_file}: {:#?}", set.checks);
+    }
+    // The pingtan title gives the report year.
+    let html = read("pingtan_2023.html");
+    let doc = extract(&Page { html: &html, url: "https://www.pingtan.gov.cn/", site: None }, None);
+    assert_eq!(doc.report_year, Some(2023));
+}
