@@ -13,6 +13,7 @@ pub mod decode;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod facts;
 pub mod fetch;
 pub mod pipeline;
 pub mod schedule;
