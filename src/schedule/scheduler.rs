@@ -143,8 +143,9 @@ impl Scheduler {
                 if running.len() >= self.config.max_concurrent.max(1) {
                     continue; // a finishing run wakes the loop
                 }
-                // Confirm with fresh history: a manual crawl may have run since we looked.
-                let fresh = self.history.last_started(site).await.unwrap_or(cached);
+                // Confirm with fresh history: a manual crawl may have run since we looked. The
+                // cache wins if it is newer (a run whose record failed to be written).
+                let fresh = self.history.last_started(site).await.unwrap_or(cached).max(cached);
                 last.insert(site.to_string(), fresh);
                 let Some(reason) = due_now(sched, fresh, at) else {
                     if let Some(t) = fresh.and_then(|l| next_due(sched, l)) {
