@@ -15,6 +15,7 @@ pub mod export;
 pub mod extract;
 pub mod fetch;
 pub mod pipeline;
+pub mod report;
 pub mod schedule;
 pub mod site;
 pub mod verify;
