@@ -291,3 +291,18 @@ fn a_crashed_holder_in_another_process_leaves_no_lock() {
     let lock = SiteLock::acquire(dir.path(), "pingtan").expect("a dead holder's lock must be free");
     assert!(std::fs::read_to_string(lock.path()).unwrap().contains(&format!("pid {}", std::process::id())));
 }
+
+#[test]
+fn the_cron_examples_in_docs_schedule_md_mean_what_it_says() {
+    // 2025-03-03 is a Monday; March 2025 starts on a Saturday.
+    let next = |cron: &str, after: DateTime<Utc>| next_due(&sched(cron), after).unwrap();
+    assert_eq!(next("0 6 * * 1-5", cst(2025, 3, 7, 7, 0)), cst(2025, 3, 10, 6, 0)); // Fri → Mon
+    assert_eq!(next("0 5 1,15 * *", cst(2025, 3, 2, 0, 0)), cst(2025, 3, 15, 5, 0));
+    assert_eq!(next("0 3 * * MON#1", cst(2025, 3, 4, 0, 0)), cst(2025, 4, 7, 3, 0));
+    assert_eq!(next("0 3 L * *", cst(2025, 2, 1, 0, 0)), cst(2025, 2, 28, 3, 0));
+    assert_eq!(next("0 4 * * 7", cst(2025, 3, 3, 0, 0)), cst(2025, 3, 9, 4, 0)); // Sunday as 7
+    assert_eq!(next("0 4 * * SUN", cst(2025, 3, 3, 0, 0)), cst(2025, 3, 9, 4, 0));
+    // Day-of-month and day-of-week both restricted: either is enough (Vixie cron).
+    assert_eq!(next("0 4 1 * 1", cst(2025, 3, 1, 5, 0)), cst(2025, 3, 3, 4, 0));
+    assert_eq!(next("0 4 1 * 1", cst(2025, 3, 31, 5, 0)), cst(2025, 4, 1, 4, 0));
+}

@@ -24,9 +24,9 @@ fn sched(site: &str, cron: &str) -> SiteSchedule {
     SiteSchedule::new(site, cron, "", None).unwrap()
 }
 
-/// Poll `cond` every few milliseconds; fail the test after 5 s.
+/// Poll `cond` every few milliseconds; fail the test after 10 s.
 async fn wait_for(what: &str, cond: impl Fn() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !cond() {
         assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(5)).await;

@@ -219,7 +219,7 @@ fn runs(h: &mut String, data: &ReportData) {
             r.changed_documents
         );
         if r.errors.is_empty() {
-            h.push_str("—");
+            h.push('—');
         } else {
             let _ = write!(h, "<span class=\"count\">{} 个错误</span><ul>", r.errors.len());
             for e in r.errors.iter().take(ERRORS_SHOWN) {

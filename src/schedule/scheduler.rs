@@ -134,11 +134,16 @@ impl Scheduler {
                         }
                     },
                 };
-                if due_now(sched, cached, at).is_none() {
-                    if let Some(t) = cached.and_then(|l| next_due(sched, l)) {
-                        soonest(t);
+                // Cheap check first (due_now also counts the missed slots).
+                if let Some(l) = cached {
+                    match next_due(sched, l) {
+                        Some(t) if t <= at => {}
+                        Some(t) => {
+                            soonest(t);
+                            continue;
+                        }
+                        None => continue,
                     }
-                    continue;
                 }
                 if running.len() >= self.config.max_concurrent.max(1) {
                     continue; // a finishing run wakes the loop
