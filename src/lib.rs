@@ -16,6 +16,7 @@ pub mod extract;
 pub mod facts;
 pub mod fetch;
 pub mod pipeline;
+pub mod report;
 pub mod schedule;
 pub mod site;
 pub mod verify;
