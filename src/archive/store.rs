@@ -329,7 +329,7 @@ async fn insert_version(
 async fn upsert_attachments(c: &mut SqliteConnection, document_id: i64, e: &Extracted, at: &str) -> Result<()> {
     for a in &e.attachments {
         let url = canonical_url(&a.url);
-        let ext = extension(&url).filter(|x| x != "jsp" && x != "do").or_else(|| extension(&a.name));
+        let ext = extension(&url).or_else(|| extension(&a.name));
         sqlx::query(
             "INSERT INTO attachments (document_id, url, name, ext, first_seen, last_seen)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5)
@@ -345,20 +345,39 @@ async fn upsert_attachments(c: &mut SqliteConnection, document_id: i64, e: &Extr
         .await
         .ctx("upsert attachment")?;
         // The file may have been fetched before the page that links it was stored.
-        sqlx::query(
-            "UPDATE attachments SET (blob_hash, size, content_type, response_id, downloaded_at) =
-                 (SELECT r.body_hash, r.body_size, r.content_type, r.id, r.fetched_at FROM responses r
-                  WHERE r.url = ?1 AND r.kind = 'attachment' AND r.outcome = 'ok' AND r.body_hash IS NOT NULL
-                  ORDER BY r.id DESC LIMIT 1)
-             WHERE document_id = ?2 AND url = ?1 AND blob_hash IS NULL
-               AND EXISTS (SELECT 1 FROM responses r WHERE r.url = ?1 AND r.kind = 'attachment'
-                           AND r.outcome = 'ok' AND r.body_hash IS NOT NULL)",
+        let earlier = sqlx::query(
+            "SELECT r.id, r.body_hash, r.body_size, r.content_type, r.fetched_at, r.headers, r.final_url
+             FROM responses r WHERE r.url = ? AND r.kind = 'attachment' AND r.outcome = 'ok'
+               AND r.body_hash IS NOT NULL ORDER BY r.id DESC LIMIT 1",
         )
         .bind(&url)
-        .bind(document_id)
-        .execute(&mut *c)
+        .fetch_optional(&mut *c)
         .await
-        .ctx("link earlier attachment download")?;
+        .ctx("find earlier attachment download")?;
+        if let Some(r) = earlier {
+            let headers: Vec<(String, String)> = serde_json::from_str(r.get::<&str, _>(5)).unwrap_or_default();
+            let disp = headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-disposition"))
+                .and_then(|(_, v)| disposition_filename(v));
+            let ext = disp.as_deref().and_then(extension).or_else(|| extension(r.get::<&str, _>(6)));
+            sqlx::query(
+                "UPDATE attachments SET response_id = ?, blob_hash = ?, size = ?, content_type = ?, downloaded_at = ?,
+                     ext = coalesce(ext, ?)
+                 WHERE document_id = ? AND url = ? AND blob_hash IS NULL",
+            )
+            .bind(r.get::<i64, _>(0))
+            .bind(r.get::<String, _>(1))
+            .bind(r.get::<i64, _>(2))
+            .bind(r.get::<Option<String>, _>(3))
+            .bind(r.get::<String, _>(4))
+            .bind(ext)
+            .bind(document_id)
+            .bind(&url)
+            .execute(&mut *c)
+            .await
+            .ctx("link earlier attachment download")?;
+        }
     }
     Ok(())
 }
@@ -378,7 +397,7 @@ async fn link_attachment(
     let ext = disposition_name.and_then(extension).or_else(|| extension(final_url));
     let res = sqlx::query(
         "UPDATE attachments SET blob_hash = ?, size = ?, content_type = ?, response_id = ?, downloaded_at = ?,
-             ext = CASE WHEN ext IS NULL OR ext IN ('jsp', 'do', 'aspx', 'php') THEN coalesce(?, ext) ELSE ext END
+             ext = coalesce(ext, ?)
          WHERE url = ? OR url = ?",
     )
     .bind(&b.hash)

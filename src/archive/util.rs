@@ -111,7 +111,11 @@ pub fn content_hash(e: &Extracted) -> String {
     sha256_hex(&json)
 }
 
-/// The lower-case extension of a URL path or file name (`pdf`, `docx`), if it has a short one.
+/// Extensions of server scripts, which say nothing about the file they serve.
+const SCRIPT_EXTENSIONS: &[&str] = &["jsp", "do", "asp", "aspx", "php", "action", "cgi"];
+
+/// The lower-case extension of a URL path or file name (`pdf`, `docx`), if it has a short one
+/// that is not a server script's (`downfile.jsp?…` has none).
 pub(crate) fn extension(s: &str) -> Option<String> {
     let path = match url::Url::parse(s) {
         Ok(u) => u.path().to_string(),
@@ -120,7 +124,8 @@ pub(crate) fn extension(s: &str) -> Option<String> {
     let last = path.rsplit(['/', '\\']).next()?;
     let (_, ext) = last.rsplit_once('.')?;
     let ext = ext.trim().to_ascii_lowercase();
-    (!ext.is_empty() && ext.len() <= 5 && ext.chars().all(|c| c.is_ascii_alphanumeric())).then_some(ext)
+    let plausible = !ext.is_empty() && ext.len() <= 5 && ext.chars().all(|c| c.is_ascii_alphanumeric());
+    (plausible && !SCRIPT_EXTENSIONS.contains(&ext.as_str())).then_some(ext)
 }
 
 /// The file name of a `Content-Disposition` header (`filename*=UTF-8''…` or `filename="…"`).
@@ -215,7 +220,7 @@ mod tests {
     fn extensions_and_disposition_names() {
         assert_eq!(extension("http://x.gov.cn/a/P020240308.PDF?x=1").as_deref(), Some("pdf"));
         assert_eq!(extension("附件1.docx").as_deref(), Some("docx"));
-        assert_eq!(extension("http://x.gov.cn/downfile.jsp?id=3"), Some("jsp".to_string()));
+        assert_eq!(extension("http://x.gov.cn/downfile.jsp?id=3"), None);
         assert_eq!(extension("http://x.gov.cn/a/"), None);
         assert_eq!(
             disposition_filename("attachment; filename*=UTF-8''%E5%B9%B4%E6%8A%A5.pdf").as_deref(),
