@@ -186,10 +186,13 @@ FROM documents d JOIN versions v ON v.id = d.current_version;
 -- Content of the full-text index: the current versions only.
 CREATE VIEW search_content AS
 SELECT v.id AS id, v.title AS title, v.text AS text
-FROM versions v JOIN documents d ON d.current_version = v.id;
+FROM versions v JOIN documents d ON d.id = v.document_id AND d.current_version = v.id;
 
 CREATE VIRTUAL TABLE search_index USING fts5(
     title, text,
     content = 'search_content', content_rowid = 'id',
     tokenize = 'trigram'
 );
+
+-- Rank by bm25 with title matches weighing 5× text matches; `ORDER BY rank` lets FTS5 stop early.
+INSERT INTO search_index (search_index, rank) VALUES ('rank', 'bm25(5.0, 1.0)');

@@ -60,12 +60,12 @@ async fn fts_search(pool: &SqlitePool, terms: &[&str], limit: u32, site: Option<
     let rows = sqlx::query(
         "SELECT d.id, d.site, d.url, v.title, v.published_at,
                 snippet(search_index, 1, ?1, ?2, '…', 32) AS snip,
-                bm25(search_index, 5.0, 1.0) AS rank, d.taken_down_at IS NOT NULL AS down
+                search_index.rank, d.taken_down_at IS NOT NULL AS down
          FROM search_index
          JOIN versions v ON v.id = search_index.rowid
-         JOIN documents d ON d.current_version = v.id
+         JOIN documents d ON d.id = v.document_id AND d.current_version = v.id
          WHERE search_index MATCH ?3 AND (?4 IS NULL OR d.site = ?4)
-         ORDER BY rank LIMIT ?5",
+         ORDER BY search_index.rank LIMIT ?5",
     )
     .bind(HIT_START)
     .bind(HIT_END)

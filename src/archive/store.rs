@@ -31,6 +31,9 @@ impl PreparedFetch {
     }
 }
 
+/// Cells per multi-row INSERT (5 parameters each).
+const CELLS_PER_STATEMENT: usize = 200;
+
 /// Which per-site run counter to bump.
 #[derive(Clone, Copy)]
 pub(crate) enum Counter {
@@ -59,11 +62,27 @@ impl Counter {
 
 /// Add one to a run's per-site counter (nothing without both a run and a site).
 pub(crate) async fn bump(c: &mut SqliteConnection, run_id: Option<i64>, site: Option<&str>, counter: Counter) -> Result<()> {
+    bump_all(c, run_id, site, &[counter]).await
+}
+
+/// Add one to each of several counters in one statement.
+pub(crate) async fn bump_all(
+    c: &mut SqliteConnection,
+    run_id: Option<i64>,
+    site: Option<&str>,
+    counters: &[Counter],
+) -> Result<()> {
     let (Some(run_id), Some(site)) = (run_id, site) else { return Ok(()) };
-    let col = counter.column();
+    if counters.is_empty() {
+        return Ok(());
+    }
+    let cols: Vec<&str> = counters.iter().map(|c| c.column()).collect();
     let sql = format!(
-        "INSERT INTO run_sites (run_id, site, {col}) VALUES (?, ?, 1)
-         ON CONFLICT (run_id, site) DO UPDATE SET {col} = {col} + 1"
+        "INSERT INTO run_sites (run_id, site, {}) VALUES (?, ?, {})
+         ON CONFLICT (run_id, site) DO UPDATE SET {}",
+        cols.join(", "),
+        vec!["1"; cols.len()].join(", "),
+        cols.iter().map(|c| format!("{c} = {c} + 1")).collect::<Vec<_>>().join(", ")
     );
     sqlx::query(&sql).bind(run_id).bind(site).execute(&mut *c).await.ctx("count run")?;
     Ok(())
@@ -116,7 +135,7 @@ pub(crate) async fn store_fetch(c: &mut SqliteConnection, p: PreparedFetch) -> R
     .get(0);
 
     let site = r.site.as_deref();
-    bump(c, r.run_id, site, Counter::Fetched).await?;
+    let mut counters = vec![Counter::Fetched];
     let mut out = StoreOutcome {
         response_id,
         body_hash: p.blob.as_ref().map(|b| b.hash.clone()),
@@ -125,7 +144,7 @@ pub(crate) async fn store_fetch(c: &mut SqliteConnection, p: PreparedFetch) -> R
         attachments_linked: 0,
     };
     match (r.outcome, r.kind) {
-        (FetchOutcome::Blocked, _) => bump(c, r.run_id, site, Counter::Blocked).await?,
+        (FetchOutcome::Blocked, _) => counters.push(Counter::Blocked),
         (FetchOutcome::Gone, _) => {
             let ev = format!("HTTP {} for {}", r.status, p.final_url);
             if let Some(id) = mark_gone(c, &p.url, Some(r.status), &ev, &at, r.run_id).await? {
@@ -135,12 +154,11 @@ pub(crate) async fn store_fetch(c: &mut SqliteConnection, p: PreparedFetch) -> R
         (FetchOutcome::Ok, FetchKind::Detail) => {
             if let Some((e, hash)) = &p.extracted {
                 let d = upsert_document(c, &p.url, site, &at, Some(response_id), e, hash, "crawl").await?;
-                let counter = match d.change {
+                counters.push(match d.change {
                     Change::New => Counter::New,
                     Change::Changed => Counter::Changed,
                     Change::Unchanged => Counter::Unchanged,
-                };
-                bump(c, r.run_id, site, counter).await?;
+                });
                 out.document = Some(d);
             }
         }
@@ -154,6 +172,7 @@ pub(crate) async fn store_fetch(c: &mut SqliteConnection, p: PreparedFetch) -> R
         }
         _ => {}
     }
+    bump_all(c, r.run_id, site, &counters).await?;
     Ok(out)
 }
 
@@ -305,21 +324,21 @@ async fn insert_version(
             .execute(&mut *c)
             .await
             .ctx("insert table")?;
-        for (ri, row) in table.iter().enumerate() {
-            for (ci, value) in row.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO table_cells (version_id, table_index, row_index, col_index, value)
-                     VALUES (?, ?, ?, ?, ?)",
-                )
-                .bind(version_id)
-                .bind(ti as i64)
-                .bind(ri as i64)
-                .bind(ci as i64)
-                .bind(value)
-                .execute(&mut *c)
-                .await
-                .ctx("insert table cell")?;
+        let cells: Vec<(i64, i64, &str)> = table
+            .iter()
+            .enumerate()
+            .flat_map(|(ri, row)| row.iter().enumerate().map(move |(ci, v)| (ri as i64, ci as i64, v.as_str())))
+            .collect();
+        for chunk in cells.chunks(CELLS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO table_cells (version_id, table_index, row_index, col_index, value) VALUES {}",
+                vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for (ri, ci, v) in chunk {
+                q = q.bind(version_id).bind(ti as i64).bind(*ri).bind(*ci).bind(*v);
             }
+            q.execute(&mut *c).await.ctx("insert table cells")?;
         }
     }
     Ok(version_id)

@@ -125,7 +125,12 @@ pub fn gbk(s: &str) -> Vec<u8> {
 
 /// A detail-page fetch of `e` as GBK bytes.
 pub fn detail_fetch(e: &Extracted, views: u64, run_id: Option<i64>) -> FetchRecord {
-    let mut r = FetchRecord::new(e.url.clone(), FetchKind::Detail, 200, gbk(&html(e, views)));
+    fetch_with_body(e, gbk(&html(e, views)), run_id)
+}
+
+/// A detail-page fetch of `e` with the given raw body.
+pub fn fetch_with_body(e: &Extracted, body: Vec<u8>, run_id: Option<i64>) -> FetchRecord {
+    let mut r = FetchRecord::new(e.url.clone(), FetchKind::Detail, 200, body);
     r.headers = vec![("Content-Type".into(), "text/html".into()), ("Server".into(), "TRS".into())];
     r.charset = Some("gb18030".into());
     r.charset_source = Some("meta".into());
