@@ -26,15 +26,23 @@ fn file_size(p: &std::path::Path) -> u64 {
 }
 
 fn main() {
-    let n: u64 = std::env::var("NIANBAO_BENCH_DOCS").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let n: u64 = std::env::var("NIANBAO_BENCH_DOCS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000);
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("bench.db");
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         let a = Archive::open(&db).await.expect("open");
         let run = a.start_run(&["bench".to_string()]).await.expect("run");
         let templates: Arc<Vec<Vec<u8>>> = Arc::new(
-            (0..TEMPLATES).map(|i| detail_fetch(&report("pingtan", i, 2014 + (i % 10) as i32), i, None).body).collect(),
+            (0..TEMPLATES)
+                .map(|i| detail_fetch(&report("pingtan", i, 2014 + (i % 10) as i32), i, None).body)
+                .collect(),
         );
         let start = Instant::now();
         let mut raw_total = 0u64;
@@ -45,7 +53,11 @@ fn main() {
                 let mut raw = 0u64;
                 let mut i = t;
                 while i < n {
-                    let e = report(["pingtan", "lishui", "minhou", "lianjiang"][(i % 4) as usize], i, 2014 + (i % 10) as i32);
+                    let e = report(
+                        ["pingtan", "lishui", "minhou", "lianjiang"][(i % 4) as usize],
+                        i,
+                        2014 + (i % 10) as i32,
+                    );
                     let mut body = templates[(i % TEMPLATES) as usize].clone();
                     body.extend_from_slice(format!("<!-- {} views {i} -->", e.url).as_bytes());
                     let rec = fetch_with_body(&e, body, Some(run));
@@ -77,13 +89,35 @@ fn main() {
         a.close().await.expect("close");
         let size = file_size(&db) + file_size(&db.with_extension("db-wal"));
         println!("archive bench: {n} documents, {PRODUCERS} producers");
-        println!("  stored in      {:.2} s  = {:.0} documents/s", elapsed.as_secs_f64(), n as f64 / elapsed.as_secs_f64());
-        println!("  raw HTML       {:.0} bytes/document", raw_total as f64 / n as f64);
-        println!("  database       {} bytes = {:.0} bytes/document (raw bodies, text, tables, FTS)", size, size as f64 / n as f64);
-        println!("  search (FTS)   {:.1} ms for {} hits", fts.as_secs_f64() * 1e3, hits.len());
-        println!("  search (LIKE)  {:.1} ms for {} hits", like.as_secs_f64() * 1e3, short.len());
+        println!(
+            "  stored in      {:.2} s  = {:.0} documents/s",
+            elapsed.as_secs_f64(),
+            n as f64 / elapsed.as_secs_f64()
+        );
+        println!(
+            "  raw HTML       {:.0} bytes/document",
+            raw_total as f64 / n as f64
+        );
+        println!(
+            "  database       {} bytes = {:.0} bytes/document (raw bodies, text, tables, FTS)",
+            size,
+            size as f64 / n as f64
+        );
+        println!(
+            "  search (FTS)   {:.1} ms for {} hits",
+            fts.as_secs_f64() * 1e3,
+            hits.len()
+        );
+        println!(
+            "  search (LIKE)  {:.1} ms for {} hits",
+            like.as_secs_f64() * 1e3,
+            short.len()
+        );
         for (name, bytes) in breakdown {
-            println!("    {name:<28} {:>8.0} bytes/document", bytes as f64 / n as f64);
+            println!(
+                "    {name:<28} {:>8.0} bytes/document",
+                bytes as f64 / n as f64
+            );
         }
     });
 }

@@ -36,8 +36,14 @@ pub struct ExportFilter {
 impl ExportFilter {
     /// `since` as a full date (`2023` → `2023-01-01`), validated.
     fn since_date(&self) -> Result<Option<String>> {
-        let Some(s) = self.since.as_deref().map(str::trim) else { return Ok(None) };
-        let bad = || Error::Other(format!("--since {s:?}: expected YYYY, YYYY-MM or YYYY-MM-DD"));
+        let Some(s) = self.since.as_deref().map(str::trim) else {
+            return Ok(None);
+        };
+        let bad = || {
+            Error::Other(format!(
+                "--since {s:?}: expected YYYY, YYYY-MM or YYYY-MM-DD"
+            ))
+        };
         let full = match s.len() {
             4 => format!("{s}-01-01"),
             7 => format!("{s}-01"),
@@ -75,13 +81,37 @@ struct DocRow {
 
 /// The CSV columns of [`export_documents`], in order (`attachments` is a JSON array there).
 pub const DOCUMENT_COLUMNS: &[&str] = &[
-    "document_id", "site", "url", "title", "published_at", "written_at", "publisher", "index_no", "doc_no",
-    "category", "validity", "report_year", "first_seen", "last_seen", "taken_down_at", "taken_down_reason",
-    "version", "attachments", "text",
+    "document_id",
+    "site",
+    "url",
+    "title",
+    "published_at",
+    "written_at",
+    "publisher",
+    "index_no",
+    "doc_no",
+    "category",
+    "validity",
+    "report_year",
+    "first_seen",
+    "last_seen",
+    "taken_down_at",
+    "taken_down_reason",
+    "version",
+    "attachments",
+    "text",
 ];
 
 /// The columns of [`export_tables`], in order. `row` and `column` are 0-based.
-pub const TABLE_COLUMNS: &[&str] = &["document_id", "site", "url", "table_index", "row", "column", "value"];
+pub const TABLE_COLUMNS: &[&str] = &[
+    "document_id",
+    "site",
+    "url",
+    "table_index",
+    "row",
+    "column",
+    "value",
+];
 
 const FILTER: &str = "(?1 IS NULL OR site = ?1) AND (?2 IS NULL OR published_at >= ?2)";
 
@@ -112,10 +142,16 @@ pub async fn export_documents<W: Write>(
                 attachments, text
          FROM current_documents WHERE {FILTER} ORDER BY document_id"
     );
-    let mut rows = sqlx::query(&sql).bind(&filter.site).bind(&since).fetch(archive.reader());
+    let mut rows = sqlx::query(&sql)
+        .bind(&filter.site)
+        .bind(&since)
+        .fetch(archive.reader());
     let mut sink = Sink::new(format, out, DOCUMENT_COLUMNS)?;
     let mut n = 0;
-    while let Some(r) = rows.try_next().await.map_err(|source| Error::Archive { context: "export".into(), source })? {
+    while let Some(r) = rows.try_next().await.map_err(|source| Error::Archive {
+        context: "export".into(),
+        source,
+    })? {
         let d = DocRow {
             document_id: r.get(0),
             site: r.get(1),
@@ -139,7 +175,8 @@ pub async fn export_documents<W: Write>(
         };
         match &mut sink {
             Sink::Jsonl(w) => {
-                serde_json::to_writer(&mut *w, &d).map_err(|e| Error::Other(format!("export: {e}")))?;
+                serde_json::to_writer(&mut *w, &d)
+                    .map_err(|e| Error::Other(format!("export: {e}")))?;
                 w.write_all(b"\n").map_err(io_err)?;
             }
             Sink::Csv(w) => {
@@ -202,10 +239,16 @@ pub async fn export_tables<W: Write>(
          JOIN table_cells c ON c.version_id = d.version_id
          ORDER BY d.document_id, c.table_index, c.row_index, c.col_index"
     );
-    let mut rows = sqlx::query(&sql).bind(&filter.site).bind(&since).fetch(archive.reader());
+    let mut rows = sqlx::query(&sql)
+        .bind(&filter.site)
+        .bind(&since)
+        .fetch(archive.reader());
     let mut sink = Sink::new(format, out, TABLE_COLUMNS)?;
     let mut n = 0;
-    while let Some(r) = rows.try_next().await.map_err(|source| Error::Archive { context: "export tables".into(), source })? {
+    while let Some(r) = rows.try_next().await.map_err(|source| Error::Archive {
+        context: "export tables".into(),
+        source,
+    })? {
         let (site, url, value): (Option<String>, String, String) = (r.get(1), r.get(2), r.get(6));
         let cell = CellRow {
             document_id: r.get(0),
@@ -218,7 +261,8 @@ pub async fn export_tables<W: Write>(
         };
         match &mut sink {
             Sink::Jsonl(w) => {
-                serde_json::to_writer(&mut *w, &cell).map_err(|e| Error::Other(format!("export: {e}")))?;
+                serde_json::to_writer(&mut *w, &cell)
+                    .map_err(|e| Error::Other(format!("export: {e}")))?;
                 w.write_all(b"\n").map_err(io_err)?;
             }
             Sink::Csv(w) => w.serialize(&cell).map_err(csv_err)?,
@@ -231,7 +275,7 @@ pub async fn export_tables<W: Write>(
 
 enum Sink<W: Write> {
     Jsonl(W),
-    Csv(csv::Writer<W>),
+    Csv(Box<csv::Writer<W>>),
 }
 
 impl<W: Write> Sink<W> {
@@ -240,9 +284,11 @@ impl<W: Write> Sink<W> {
             ExportFormat::Jsonl => Sink::Jsonl(out),
             ExportFormat::Csv => {
                 // Headers written by hand so an empty export still has them.
-                let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(out);
+                let mut w = csv::WriterBuilder::new()
+                    .has_headers(false)
+                    .from_writer(out);
                 w.write_record(header).map_err(csv_err)?;
-                Sink::Csv(w)
+                Sink::Csv(Box::new(w))
             }
         })
     }
@@ -276,7 +322,11 @@ pub struct AttachmentExport {
 /// Write the downloaded attachments of the documents passing `filter` to
 /// `dir/<site>/<document id>/<name>`, names made safe by [`safe_file_name`] (the attachment's
 /// extension added when the name lacks it) and de-duplicated within a document (`name (2).pdf`).
-pub async fn export_attachments(archive: &Archive, filter: &ExportFilter, dir: &Path) -> Result<AttachmentExport> {
+pub async fn export_attachments(
+    archive: &Archive,
+    filter: &ExportFilter,
+    dir: &Path,
+) -> Result<AttachmentExport> {
     let since = filter.since_date()?;
     let sql = format!(
         "SELECT a.document_id, d.site, a.url, a.name, a.ext, a.blob_hash
@@ -289,12 +339,21 @@ pub async fn export_attachments(archive: &Archive, filter: &ExportFilter, dir: &
         .bind(&since)
         .fetch_all(archive.reader())
         .await
-        .map_err(|source| Error::Archive { context: "export attachments".into(), source })?;
+        .map_err(|source| Error::Archive {
+            context: "export attachments".into(),
+            source,
+        })?;
     let mut report = AttachmentExport::default();
     let mut used: HashSet<(i64, String)> = HashSet::new();
     for r in rows {
-        let (doc, site, url, name, ext, hash): (i64, Option<String>, String, String, Option<String>, Option<String>) =
-            (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
+        let (doc, site, url, name, ext, hash): (
+            i64,
+            Option<String>,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+        ) = (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
         let Some(hash) = hash else {
             report.not_downloaded += 1;
             continue;
@@ -305,18 +364,31 @@ pub async fn export_attachments(archive: &Archive, filter: &ExportFilter, dir: &
         };
         let mut file = safe_file_name(&name);
         if let Some(ext) = ext.as_deref().map(safe_file_name) {
-            if !file.to_lowercase().ends_with(&format!(".{}", ext.to_lowercase())) {
+            if !file
+                .to_lowercase()
+                .ends_with(&format!(".{}", ext.to_lowercase()))
+            {
                 file = format!("{file}.{ext}");
             }
         }
-        let file = dedupe(&file, |candidate| used.contains(&(doc, candidate.to_lowercase())));
+        let file = dedupe(&file, |candidate| {
+            used.contains(&(doc, candidate.to_lowercase()))
+        });
         used.insert((doc, file.to_lowercase()));
-        let site_dir = site.as_deref().map(safe_file_name).unwrap_or_else(|| "_no_site".into());
+        let site_dir = site
+            .as_deref()
+            .map(safe_file_name)
+            .unwrap_or_else(|| "_no_site".into());
         let folder = dir.join(site_dir).join(doc.to_string());
         std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
         let path = folder.join(&file);
         std::fs::write(&path, &bytes).map_err(|e| Error::io(&path, e))?;
-        report.files.push(ExportedFile { document_id: doc, url, path, size: bytes.len() as u64 });
+        report.files.push(ExportedFile {
+            document_id: doc,
+            url,
+            path,
+            size: bytes.len() as u64,
+        });
     }
     Ok(report)
 }
@@ -330,15 +402,18 @@ fn dedupe(name: &str, taken: impl Fn(&str) -> bool) -> String {
         Some((s, e)) if !s.is_empty() => (s, format!(".{e}")),
         _ => (name, String::new()),
     };
-    (2..).map(|i| format!("{stem} ({i}){ext}")).find(|c| !taken(c)).expect("unbounded")
+    (2..)
+        .map(|i| format!("{stem} ({i}){ext}"))
+        .find(|c| !taken(c))
+        .expect("unbounded")
 }
 
 /// Longest file name written, in bytes (most file systems allow 255).
 const MAX_NAME_BYTES: usize = 180;
 
 const RESERVED: &[&str] = &[
-    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1",
-    "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
 ];
 
 /// A file name that is safe on Linux, macOS and Windows and cannot leave its directory: path
@@ -348,7 +423,13 @@ const RESERVED: &[&str] = &[
 pub fn safe_file_name(name: &str) -> String {
     let mut s: String = name
         .chars()
-        .map(|c| if c.is_control() || matches!(c, '/' | '\\' | '<' | '>' | ':' | '"' | '|' | '?' | '*') { '_' } else { c })
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | '<' | '>' | ':' | '"' | '|' | '?' | '*') {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     while s.contains("..") {
         s = s.replace("..", "_");
@@ -360,13 +441,25 @@ pub fn safe_file_name(name: &str) -> String {
             collapsed.push(c);
         }
     }
-    let mut s = collapsed.trim_matches(|c: char| c == '.' || c == '_' || c.is_whitespace()).to_string();
-    let stem = s.split('.').next().unwrap_or("").trim().to_ascii_uppercase();
+    let mut s = collapsed
+        .trim_matches(|c: char| c == '.' || c == '_' || c.is_whitespace())
+        .to_string();
+    let stem = s
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_uppercase();
     if RESERVED.contains(&stem.as_str()) {
         s.insert(0, '_');
     }
     if s.len() > MAX_NAME_BYTES {
-        let ext = s.rsplit_once('.').map(|(_, e)| e).filter(|e| e.len() <= 8).map(|e| format!(".{e}")).unwrap_or_default();
+        let ext = s
+            .rsplit_once('.')
+            .map(|(_, e)| e)
+            .filter(|e| e.len() <= 8)
+            .map(|e| format!(".{e}"))
+            .unwrap_or_default();
         let mut cut = MAX_NAME_BYTES - ext.len();
         while !s.is_char_boundary(cut) {
             cut -= 1;
@@ -387,7 +480,10 @@ mod tests {
     #[test]
     fn traversal_and_reserved_names_are_neutralised() {
         assert_eq!(safe_file_name("../../etc/x.pdf"), "etc_x.pdf");
-        assert_eq!(safe_file_name("..\\..\\Windows\\system32\\a.doc"), "Windows_system32_a.doc");
+        assert_eq!(
+            safe_file_name("..\\..\\Windows\\system32\\a.doc"),
+            "Windows_system32_a.doc"
+        );
         assert_eq!(safe_file_name("/etc/passwd"), "etc_passwd");
         assert_eq!(safe_file_name(".."), "attachment");
         assert_eq!(safe_file_name(""), "attachment");
@@ -400,24 +496,41 @@ mod tests {
 
     #[test]
     fn chinese_is_kept_and_long_names_keep_their_extension() {
-        assert_eq!(safe_file_name("平潭县2023年政府信息公开工作年度报告.pdf"), "平潭县2023年政府信息公开工作年度报告.pdf");
+        assert_eq!(
+            safe_file_name("平潭县2023年政府信息公开工作年度报告.pdf"),
+            "平潭县2023年政府信息公开工作年度报告.pdf"
+        );
         let long = format!("{}.docx", "年度报告".repeat(40));
         let s = safe_file_name(&long);
         assert!(s.len() <= MAX_NAME_BYTES, "{}", s.len());
-        assert!(s.ends_with("报.docx") || s.ends_with("告.docx") || s.ends_with("年.docx") || s.ends_with("度.docx"));
+        assert!(
+            s.ends_with("报.docx")
+                || s.ends_with("告.docx")
+                || s.ends_with("年.docx")
+                || s.ends_with("度.docx")
+        );
     }
 
     #[test]
     fn collisions_are_numbered() {
         let taken = ["a.pdf".to_string(), "a (2).pdf".to_string()];
-        assert_eq!(dedupe("a.pdf", |c| taken.iter().any(|t| t == c)), "a (3).pdf");
+        assert_eq!(
+            dedupe("a.pdf", |c| taken.iter().any(|t| t == c)),
+            "a (3).pdf"
+        );
         assert_eq!(dedupe("b.pdf", |c| taken.iter().any(|t| t == c)), "b.pdf");
         assert_eq!(dedupe("noext", |c| c == "noext"), "noext (2)");
     }
 
     #[test]
     fn since_accepts_year_month_or_date_only() {
-        let f = |s: &str| ExportFilter { site: None, since: Some(s.into()) }.since_date();
+        let f = |s: &str| {
+            ExportFilter {
+                site: None,
+                since: Some(s.into()),
+            }
+            .since_date()
+        };
         assert_eq!(f("2023").unwrap().as_deref(), Some("2023-01-01"));
         assert_eq!(f("2023-05").unwrap().as_deref(), Some("2023-05-01"));
         assert_eq!(f("2023-05-06").unwrap().as_deref(), Some("2023-05-06"));

@@ -21,7 +21,9 @@ const BEFORE_KILL: usize = 300;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "child process of kill_mid_write_loses_nothing_committed"]
 async fn crash_child_writer() {
-    let Ok(path) = std::env::var(CHILD_ENV) else { return };
+    let Ok(path) = std::env::var(CHILD_ENV) else {
+        return;
+    };
     let a = Archive::open(&path).await.unwrap();
     let run = a.start_run(&["pingtan".to_string()]).await.unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
@@ -30,7 +32,9 @@ async fn crash_child_writer() {
         tokio::spawn(async move {
             for i in 0.. {
                 let e = report("pingtan", t * 1_000_000 + i, 2019 + (i % 5) as i32);
-                a.store_fetch(detail_fetch(&e, i, Some(run)), Some(e.clone())).await.unwrap();
+                a.store_fetch(detail_fetch(&e, i, Some(run)), Some(e.clone()))
+                    .await
+                    .unwrap();
                 if tx.send(e.url).is_err() {
                     return;
                 }
@@ -50,7 +54,13 @@ fn kill_mid_write_loses_nothing_committed() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("crash.db");
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["crash_child_writer", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            "crash_child_writer",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, &db)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -73,7 +83,10 @@ fn kill_mid_write_loses_nothing_committed() {
             Ok(line) => committed.extend(line.strip_prefix("committed ").map(str::to_string)),
             Err(e) => {
                 let _ = child.kill();
-                panic!("child wrote only {} documents before {e:?}", committed.len());
+                panic!(
+                    "child wrote only {} documents before {e:?}",
+                    committed.len()
+                );
             }
         }
     }
@@ -82,8 +95,14 @@ fn kill_mid_write_loses_nothing_committed() {
     assert!(!status.success());
     // Lines printed before the kill were acknowledged commits too.
     reader.join().unwrap();
-    committed.extend(rx.try_iter().filter_map(|l| l.strip_prefix("committed ").map(str::to_string)));
-    assert!(db.with_extension("db-wal").exists(), "the kill should leave a WAL to recover");
+    committed.extend(
+        rx.try_iter()
+            .filter_map(|l| l.strip_prefix("committed ").map(str::to_string)),
+    );
+    assert!(
+        db.with_extension("db-wal").exists(),
+        "the kill should leave a WAL to recover"
+    );
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {

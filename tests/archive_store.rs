@@ -15,13 +15,23 @@ async fn count(a: &Archive, sql: &str) -> i64 {
 async fn open_sets_wal_foreign_keys_and_creates_parent_dir() {
     let (dir, a) = temp_archive().await;
     assert!(dir.path().join("db").join("nianbao.db").exists());
-    let mode: String = sqlx::query("PRAGMA journal_mode").fetch_one(a.reader()).await.unwrap().get(0);
+    let mode: String = sqlx::query("PRAGMA journal_mode")
+        .fetch_one(a.reader())
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(mode, "wal");
-    let fk: i64 = sqlx::query("PRAGMA foreign_keys").fetch_one(a.reader()).await.unwrap().get(0);
+    let fk: i64 = sqlx::query("PRAGMA foreign_keys")
+        .fetch_one(a.reader())
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(fk, 1);
     // Re-opening applies no migration twice and keeps data.
     let e = report("pingtan", 1, 2023);
-    a.store_fetch(detail_fetch(&e, 1, None), Some(e.clone())).await.unwrap();
+    a.store_fetch(detail_fetch(&e, 1, None), Some(e.clone()))
+        .await
+        .unwrap();
     let path = a.path().to_path_buf();
     a.close().await.unwrap();
     let a = Archive::open(&path).await.unwrap();
@@ -39,7 +49,9 @@ async fn bundled_sqlite_has_fts5_trigram() {
         .get(0);
     assert!(tok.contains("trigram"), "{tok}");
     let e = report("pingtan", 7, 2023);
-    a.store_fetch(detail_fetch(&e, 1, None), Some(e)).await.unwrap();
+    a.store_fetch(detail_fetch(&e, 1, None), Some(e))
+        .await
+        .unwrap();
     // A substring inside a word: only a trigram (not a unicode61) index finds it.
     let hits = a.search("依申请公开", 10, None).await.unwrap();
     assert_eq!(hits.len(), 1);
@@ -56,7 +68,10 @@ async fn a_detail_fetch_stores_response_blob_document_version_tables_and_attachm
     assert_eq!(d.change, Change::New);
 
     // The raw GBK bytes come back exactly.
-    assert_eq!(a.response_body(out.response_id).await.unwrap().unwrap(), raw);
+    assert_eq!(
+        a.response_body(out.response_id).await.unwrap().unwrap(),
+        raw
+    );
     let row = sqlx::query("SELECT status, charset, charset_source, headers, kind, outcome FROM responses WHERE id = ?")
         .bind(out.response_id)
         .fetch_one(a.reader())
@@ -70,7 +85,11 @@ async fn a_detail_fetch_stores_response_blob_document_version_tables_and_attachm
     assert_eq!(row.get::<String, _>(5), "ok");
     // Compressed on disk.
     let stored: i64 = count(&a, "SELECT length(data) FROM blobs").await;
-    assert!((stored as usize) < raw.len() / 2, "{stored} vs {}", raw.len());
+    assert!(
+        (stored as usize) < raw.len() / 2,
+        "{stored} vs {}",
+        raw.len()
+    );
 
     let doc = a.document(&e.url).await.unwrap().unwrap();
     assert_eq!(doc.id, d.document_id);
@@ -95,12 +114,22 @@ async fn same_content_is_unchanged_changed_content_makes_a_version_and_keeps_bot
     let e = report("pingtan", 4, 2023);
     let mut r1 = detail_fetch(&e, 10, None);
     r1.fetched_at = Utc::now() - Duration::days(2);
-    let first = a.store_fetch(r1, Some(e.clone())).await.unwrap().document.unwrap();
+    let first = a
+        .store_fetch(r1, Some(e.clone()))
+        .await
+        .unwrap()
+        .document
+        .unwrap();
 
     // Different raw bytes (view counter) but the same extraction: no new version.
     let mut r2 = detail_fetch(&e, 11, None);
     r2.fetched_at = Utc::now() - Duration::days(1);
-    let second = a.store_fetch(r2, Some(e.clone())).await.unwrap().document.unwrap();
+    let second = a
+        .store_fetch(r2, Some(e.clone()))
+        .await
+        .unwrap()
+        .document
+        .unwrap();
     assert_eq!(second.change, Change::Unchanged);
     assert_eq!(second.version_id, first.version_id);
     assert_eq!(count(&a, "SELECT count(*) FROM responses").await, 2);
@@ -112,10 +141,18 @@ async fn same_content_is_unchanged_changed_content_makes_a_version_and_keeps_bot
     let mut e2 = e.clone();
     e2.tables[0][1][1] = "99999".into();
     e2.text.push_str("更正说明:修订了申请数量。");
-    let third = a.store_fetch(detail_fetch(&e2, 12, None), Some(e2.clone())).await.unwrap().document.unwrap();
+    let third = a
+        .store_fetch(detail_fetch(&e2, 12, None), Some(e2.clone()))
+        .await
+        .unwrap()
+        .document
+        .unwrap();
     assert_eq!(third.change, Change::Changed);
     let versions = a.versions(doc.id).await.unwrap();
-    assert_eq!(versions.iter().map(|v| v.seq).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(
+        versions.iter().map(|v| v.seq).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
     assert_eq!(versions[0].text, e.text);
     assert_eq!(versions[1].text, e2.text);
     assert_eq!(a.tables(versions[0].id).await.unwrap(), e.tables);
@@ -124,7 +161,9 @@ async fn same_content_is_unchanged_changed_content_makes_a_version_and_keeps_bot
     assert_eq!(a.search("更正说明", 5, None).await.unwrap().len(), 1);
     let mut e3 = e.clone();
     e3.text = "全新正文".repeat(3);
-    a.store_fetch(detail_fetch(&e3, 13, None), Some(e3)).await.unwrap();
+    a.store_fetch(detail_fetch(&e3, 13, None), Some(e3))
+        .await
+        .unwrap();
     assert!(a.search("更正说明", 5, None).await.unwrap().is_empty());
     assert!(a.check_integrity().await.unwrap().is_empty());
 }
@@ -134,11 +173,16 @@ async fn identical_bodies_are_stored_once() {
     let (_d, a) = temp_archive().await;
     let e = report("lianjiang", 5, 2022);
     for _ in 0..3 {
-        a.store_fetch(detail_fetch(&e, 1, None), Some(e.clone())).await.unwrap();
+        a.store_fetch(detail_fetch(&e, 1, None), Some(e.clone()))
+            .await
+            .unwrap();
     }
     assert_eq!(count(&a, "SELECT count(*) FROM responses").await, 3);
     assert_eq!(count(&a, "SELECT count(*) FROM blobs").await, 1);
-    assert_eq!(count(&a, "SELECT count(DISTINCT body_hash) FROM responses").await, 1);
+    assert_eq!(
+        count(&a, "SELECT count(DISTINCT body_hash) FROM responses").await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -146,7 +190,12 @@ async fn blocked_fetches_are_responses_never_documents() {
     let (_d, a) = temp_archive().await;
     let run = a.start_run(&["pingtan".to_string()]).await.unwrap();
     let e = report("pingtan", 6, 2023);
-    let mut r = FetchRecord::new(e.url.clone(), FetchKind::Detail, 412, b"<script>$_ts=window['$_ts'];</script>".to_vec());
+    let mut r = FetchRecord::new(
+        e.url.clone(),
+        FetchKind::Detail,
+        412,
+        b"<script>$_ts=window['$_ts'];</script>".to_vec(),
+    );
     r.outcome = FetchOutcome::Blocked;
     r.site = Some("pingtan".into());
     r.run_id = Some(run);
@@ -170,7 +219,9 @@ async fn blocked_fetches_are_responses_never_documents() {
 async fn gone_documents_are_marked_not_deleted_and_come_back_with_history() {
     let (_d, a) = temp_archive().await;
     let e = report("pingtan", 8, 2021);
-    a.store_fetch(detail_fetch(&e, 1, None), Some(e.clone())).await.unwrap();
+    a.store_fetch(detail_fetch(&e, 1, None), Some(e.clone()))
+        .await
+        .unwrap();
 
     let mut gone = FetchRecord::new(e.url.clone(), FetchKind::Detail, 404, b"Not Found".to_vec());
     gone.outcome = FetchOutcome::Gone;
@@ -180,22 +231,39 @@ async fn gone_documents_are_marked_not_deleted_and_come_back_with_history() {
     let doc = a.document(&e.url).await.unwrap().unwrap();
     assert_eq!(out.taken_down, Some(doc.id));
     assert_eq!(doc.taken_down_reason.as_deref(), Some("gone"));
-    assert!(doc.taken_down_at.as_deref().unwrap().starts_with(&seen.format("%Y-%m-%dT%H:%M").to_string()));
+    assert!(doc
+        .taken_down_at
+        .as_deref()
+        .unwrap()
+        .starts_with(&seen.format("%Y-%m-%dT%H:%M").to_string()));
     // Still searchable and its versions intact.
     assert_eq!(a.versions(doc.id).await.unwrap().len(), 1);
     let hits = a.search("政府信息公开", 5, None).await.unwrap();
     assert!(hits[0].taken_down);
     // Marking again is a no-op.
-    assert_eq!(a.mark_gone(&e.url, Some(410), "410 Gone", Utc::now(), None).await.unwrap(), None);
+    assert_eq!(
+        a.mark_gone(&e.url, Some(410), "410 Gone", Utc::now(), None)
+            .await
+            .unwrap(),
+        None
+    );
 
     // It comes back.
-    let back = a.store_fetch(detail_fetch(&e, 2, None), Some(e.clone())).await.unwrap().document.unwrap();
+    let back = a
+        .store_fetch(detail_fetch(&e, 2, None), Some(e.clone()))
+        .await
+        .unwrap()
+        .document
+        .unwrap();
     assert!(back.revived);
     assert_eq!(back.change, Change::Unchanged);
     let doc = a.document(&e.url).await.unwrap().unwrap();
     assert_eq!(doc.taken_down_at, None);
     let events = a.events(doc.id).await.unwrap();
-    assert_eq!(events.iter().map(|e| e.event).collect::<Vec<_>>(), vec![EventKind::Gone, EventKind::Back]);
+    assert_eq!(
+        events.iter().map(|e| e.event).collect::<Vec<_>>(),
+        vec![EventKind::Gone, EventKind::Back]
+    );
     assert_eq!(events[0].status, Some(404));
 }
 
@@ -205,27 +273,52 @@ async fn documents_missing_from_a_fully_paged_list_are_taken_down_and_can_return
     let list = "https://www.pingtan.gov.cn/zwgk/zfxxgknb/";
     let docs: Vec<_> = (0..3).map(|i| report("pingtan", 20 + i, 2020)).collect();
     for e in &docs {
-        a.store_fetch(detail_fetch(e, 1, None), Some(e.clone())).await.unwrap();
+        a.store_fetch(detail_fetch(e, 1, None), Some(e.clone()))
+            .await
+            .unwrap();
     }
     let urls: Vec<String> = docs.iter().map(|e| e.url.clone()).collect();
-    let c = a.mark_missing_from_list("pingtan", list, urls.clone(), Utc::now(), None).await.unwrap();
+    let c = a
+        .mark_missing_from_list("pingtan", list, urls.clone(), Utc::now(), None)
+        .await
+        .unwrap();
     assert_eq!((c.missing, c.back), (0, 0));
 
     let run = a.start_run(&["pingtan".to_string()]).await.unwrap();
     let without_second = vec![urls[0].clone(), urls[2].clone()];
-    let c = a.mark_missing_from_list("pingtan", list, without_second, Utc::now(), Some(run)).await.unwrap();
+    let c = a
+        .mark_missing_from_list("pingtan", list, without_second, Utc::now(), Some(run))
+        .await
+        .unwrap();
     assert_eq!(c.missing, 1);
     let d1 = a.document(&urls[1]).await.unwrap().unwrap();
     assert_eq!(d1.taken_down_reason.as_deref(), Some("missing_from_list"));
-    assert!(a.document(&urls[0]).await.unwrap().unwrap().taken_down_at.is_none());
-    assert_eq!(a.run_summary(run).await.unwrap().unwrap().sites[0].1.taken_down, 1);
+    assert!(a
+        .document(&urls[0])
+        .await
+        .unwrap()
+        .unwrap()
+        .taken_down_at
+        .is_none());
+    assert_eq!(
+        a.run_summary(run).await.unwrap().unwrap().sites[0]
+            .1
+            .taken_down,
+        1
+    );
 
-    let c = a.mark_missing_from_list("pingtan", list, urls.clone(), Utc::now(), None).await.unwrap();
+    let c = a
+        .mark_missing_from_list("pingtan", list, urls.clone(), Utc::now(), None)
+        .await
+        .unwrap();
     assert_eq!((c.missing, c.back), (0, 1));
     let d1 = a.document(&urls[1]).await.unwrap().unwrap();
     assert!(d1.taken_down_at.is_none());
     let ev = a.events(d1.id).await.unwrap();
-    assert_eq!(ev.iter().map(|e| e.event).collect::<Vec<_>>(), vec![EventKind::MissingFromList, EventKind::Back]);
+    assert_eq!(
+        ev.iter().map(|e| e.event).collect::<Vec<_>>(),
+        vec![EventKind::MissingFromList, EventKind::Back]
+    );
     assert_eq!(ev[0].list_url.as_deref(), Some(list));
 }
 
@@ -235,28 +328,55 @@ async fn attachments_link_to_their_download_in_either_order() {
     let pdf = b"%PDF-1.4\n% \xe2\xe3\xcf\xd3 annual report\n".repeat(20);
     // Order 1: document first, then the file.
     let e = report("pingtan", 30, 2023);
-    let doc = a.store_fetch(detail_fetch(&e, 1, None), Some(e.clone())).await.unwrap().document.unwrap();
-    let mut f = FetchRecord::new(e.attachments[0].url.clone(), FetchKind::Attachment, 200, pdf.clone());
+    let doc = a
+        .store_fetch(detail_fetch(&e, 1, None), Some(e.clone()))
+        .await
+        .unwrap()
+        .document
+        .unwrap();
+    let mut f = FetchRecord::new(
+        e.attachments[0].url.clone(),
+        FetchKind::Attachment,
+        200,
+        pdf.clone(),
+    );
     f.headers = vec![("Content-Type".into(), "application/pdf".into())];
     let out = a.store_fetch(f, None).await.unwrap();
     assert_eq!(out.attachments_linked, 1);
     let att = &a.attachments(doc.document_id).await.unwrap()[0];
     assert_eq!(att.size, Some(pdf.len() as u64));
     assert_eq!(att.content_type.as_deref(), Some("application/pdf"));
-    assert_eq!(a.blob(att.blob_hash.as_deref().unwrap()).await.unwrap().unwrap(), pdf);
+    assert_eq!(
+        a.blob(att.blob_hash.as_deref().unwrap())
+            .await
+            .unwrap()
+            .unwrap(),
+        pdf
+    );
 
     // Order 2: a Hanweb download link fetched before the page; the type comes from the header.
     let mut e2 = report("lishui", 31, 2023);
-    e2.attachments[0].url = "http://www.lishui.gov.cn/module/download/downfile.jsp?classid=0&filename=abc.pdf".into();
+    e2.attachments[0].url =
+        "http://www.lishui.gov.cn/module/download/downfile.jsp?classid=0&filename=abc.pdf".into();
     e2.attachments[0].name = "附件:2023年报".into();
     let docx = b"PK\x03\x04 docx bytes".to_vec();
-    let mut f = FetchRecord::new(e2.attachments[0].url.clone(), FetchKind::Attachment, 200, docx.clone());
+    let mut f = FetchRecord::new(
+        e2.attachments[0].url.clone(),
+        FetchKind::Attachment,
+        200,
+        docx.clone(),
+    );
     f.headers = vec![(
         "Content-Disposition".into(),
         "attachment; filename*=UTF-8''%E5%B9%B4%E6%8A%A5.docx".into(),
     )];
     assert_eq!(a.store_fetch(f, None).await.unwrap().attachments_linked, 0);
-    let doc2 = a.store_fetch(detail_fetch(&e2, 1, None), Some(e2.clone())).await.unwrap().document.unwrap();
+    let doc2 = a
+        .store_fetch(detail_fetch(&e2, 1, None), Some(e2.clone()))
+        .await
+        .unwrap()
+        .document
+        .unwrap();
     let att = &a.attachments(doc2.document_id).await.unwrap()[0];
     assert_eq!(att.size, Some(docx.len() as u64));
     assert!(att.blob_hash.is_some());
@@ -272,7 +392,10 @@ async fn concurrent_writers_are_serialised_without_losing_anything() {
         tasks.push(tokio::spawn(async move {
             for i in 0..25u64 {
                 let e = report("minhou", t * 100 + i, 2019 + (i % 5) as i32);
-                let d = a.store_fetch(detail_fetch(&e, i, None), Some(e)).await.unwrap();
+                let d = a
+                    .store_fetch(detail_fetch(&e, i, None), Some(e))
+                    .await
+                    .unwrap();
                 assert_eq!(d.document.unwrap().change, Change::New);
             }
         }));

@@ -12,7 +12,11 @@ use crate::error::Result;
 /// Bound parameters per statement (SQLite's default limit is 32766; stay well below).
 const CHUNK: usize = 500;
 
-pub(crate) async fn enqueue(c: &mut SqliteConnection, items: Vec<FrontierItem>, at: &str) -> Result<u64> {
+pub(crate) async fn enqueue(
+    c: &mut SqliteConnection,
+    items: Vec<FrontierItem>,
+    at: &str,
+) -> Result<u64> {
     let mut added = 0;
     for it in items {
         let res = sqlx::query(
@@ -50,7 +54,12 @@ fn entry(row: &sqlx::sqlite::SqliteRow) -> FrontierEntry {
 
 /// Take up to `n` pending URLs of `site` (shallowest first, then in discovery order) and mark
 /// them in progress.
-pub(crate) async fn claim(c: &mut SqliteConnection, site: &str, n: u32, at: &str) -> Result<Vec<FrontierEntry>> {
+pub(crate) async fn claim(
+    c: &mut SqliteConnection,
+    site: &str,
+    n: u32,
+    at: &str,
+) -> Result<Vec<FrontierEntry>> {
     let rows = sqlx::query(
         "UPDATE frontier SET state = 'in_progress', attempts = attempts + 1, updated_at = ?1
          WHERE rowid IN (SELECT rowid FROM frontier WHERE site = ?2 AND state = 'pending'
@@ -63,8 +72,16 @@ pub(crate) async fn claim(c: &mut SqliteConnection, site: &str, n: u32, at: &str
     .fetch_all(&mut *c)
     .await
     .ctx("claim")?;
-    let mut out: Vec<(u32, i64, FrontierEntry)> =
-        rows.iter().map(|r| (r.get::<i64, _>("depth") as u32, r.get::<i64, _>("rid"), entry(r))).collect();
+    let mut out: Vec<(u32, i64, FrontierEntry)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.get::<i64, _>("depth") as u32,
+                r.get::<i64, _>("rid"),
+                entry(r),
+            )
+        })
+        .collect();
     out.sort_by_key(|(d, rid, _)| (*d, *rid));
     Ok(out.into_iter().map(|(_, _, e)| e).collect())
 }
@@ -76,18 +93,23 @@ pub(crate) async fn complete(
     error: Option<&str>,
     at: &str,
 ) -> Result<bool> {
-    let res = sqlx::query("UPDATE frontier SET state = ?, last_error = ?, updated_at = ? WHERE url = ?")
-        .bind(state.as_str())
-        .bind(error)
-        .bind(at)
-        .bind(canonical_url(url))
-        .execute(&mut *c)
-        .await
-        .ctx("complete")?;
+    let res =
+        sqlx::query("UPDATE frontier SET state = ?, last_error = ?, updated_at = ? WHERE url = ?")
+            .bind(state.as_str())
+            .bind(error)
+            .bind(at)
+            .bind(canonical_url(url))
+            .execute(&mut *c)
+            .await
+            .ctx("complete")?;
     Ok(res.rows_affected() > 0)
 }
 
-pub(crate) async fn reset_in_progress(c: &mut SqliteConnection, site: Option<&str>, at: &str) -> Result<u64> {
+pub(crate) async fn reset_in_progress(
+    c: &mut SqliteConnection,
+    site: Option<&str>,
+    at: &str,
+) -> Result<u64> {
     let res = sqlx::query(
         "UPDATE frontier SET state = 'pending', updated_at = ? WHERE state = 'in_progress' AND (?2 IS NULL OR site = ?2)",
     )
@@ -117,7 +139,11 @@ pub(crate) async fn requeue(c: &mut SqliteConnection, urls: Vec<String>, at: &st
 
 /// The given URLs (as given) that the archive already knows for `site`: in the frontier in any
 /// state, or archived as documents.
-pub(crate) async fn known_urls(pool: &SqlitePool, site: &str, urls: &[String]) -> Result<HashSet<String>> {
+pub(crate) async fn known_urls(
+    pool: &SqlitePool,
+    site: &str,
+    urls: &[String],
+) -> Result<HashSet<String>> {
     let mut by_canon: HashMap<String, Vec<&String>> = HashMap::new();
     for u in urls {
         by_canon.entry(canonical_url(u)).or_default().push(u);
@@ -148,15 +174,25 @@ pub(crate) async fn known_urls(pool: &SqlitePool, site: &str, urls: &[String]) -
 }
 
 /// Frontier rows per state for a site (progress display).
-pub(crate) async fn frontier_counts(pool: &SqlitePool, site: &str) -> Result<Vec<(FrontierState, u64)>> {
-    let rows = sqlx::query("SELECT state, count(*) FROM frontier WHERE site = ? GROUP BY state ORDER BY state")
-        .bind(site)
-        .fetch_all(pool)
-        .await
-        .ctx("frontier counts")?;
+pub(crate) async fn frontier_counts(
+    pool: &SqlitePool,
+    site: &str,
+) -> Result<Vec<(FrontierState, u64)>> {
+    let rows = sqlx::query(
+        "SELECT state, count(*) FROM frontier WHERE site = ? GROUP BY state ORDER BY state",
+    )
+    .bind(site)
+    .fetch_all(pool)
+    .await
+    .ctx("frontier counts")?;
     Ok(rows
         .iter()
-        .filter_map(|r| Some((FrontierState::parse(r.get::<&str, _>(0))?, r.get::<i64, _>(1) as u64)))
+        .filter_map(|r| {
+            Some((
+                FrontierState::parse(r.get::<&str, _>(0))?,
+                r.get::<i64, _>(1) as u64,
+            ))
+        })
         .collect())
 }
 
@@ -176,7 +212,10 @@ pub(crate) async fn mark_missing_from_list(
         .execute(&mut *c)
         .await
         .ctx("seen table")?;
-    sqlx::query("DELETE FROM seen_now").execute(&mut *c).await.ctx("seen table")?;
+    sqlx::query("DELETE FROM seen_now")
+        .execute(&mut *c)
+        .await
+        .ctx("seen table")?;
     for u in &seen {
         let u = canonical_url(u);
         sqlx::query("INSERT OR IGNORE INTO seen_now (url) VALUES (?)")
@@ -213,7 +252,17 @@ pub(crate) async fn mark_missing_from_list(
             .execute(&mut *c)
             .await
             .ctx("mark missing")?;
-        insert_event(c, id, "missing_from_list", at, None, None, Some(&list_url), run_id).await?;
+        insert_event(
+            c,
+            id,
+            "missing_from_list",
+            at,
+            None,
+            None,
+            Some(&list_url),
+            run_id,
+        )
+        .await?;
         bump(c, run_id, Some(site), Counter::TakenDown).await?;
         check.missing += 1;
     }
@@ -225,14 +274,29 @@ pub(crate) async fn mark_missing_from_list(
     .ctx("find back")?;
     for row in back {
         let id: i64 = row.get(0);
-        sqlx::query("UPDATE documents SET taken_down_at = NULL, taken_down_reason = NULL WHERE id = ?")
-            .bind(id)
-            .execute(&mut *c)
-            .await
-            .ctx("mark back")?;
-        insert_event(c, id, "back", at, None, Some("listed again"), Some(&list_url), run_id).await?;
+        sqlx::query(
+            "UPDATE documents SET taken_down_at = NULL, taken_down_reason = NULL WHERE id = ?",
+        )
+        .bind(id)
+        .execute(&mut *c)
+        .await
+        .ctx("mark back")?;
+        insert_event(
+            c,
+            id,
+            "back",
+            at,
+            None,
+            Some("listed again"),
+            Some(&list_url),
+            run_id,
+        )
+        .await?;
         check.back += 1;
     }
-    sqlx::query("DELETE FROM seen_now").execute(&mut *c).await.ctx("seen table")?;
+    sqlx::query("DELETE FROM seen_now")
+        .execute(&mut *c)
+        .await
+        .ctx("seen table")?;
     Ok(check)
 }

@@ -40,15 +40,29 @@ use util::{now, ts, Ctx};
 use writer::Writer;
 
 /// The embedded migrations, in order. Add a file to `migrations/` and a line here.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "archive", include_str!("../../migrations/0001_archive.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "archive",
+    include_str!("../../migrations/0001_archive.sql"),
+)];
 
 fn migrator() -> Migrator {
     let migrations = MIGRATIONS
         .iter()
-        .map(|(v, d, sql)| Migration::new(*v, Cow::Borrowed(*d), MigrationType::Simple, Cow::Borrowed(*sql), false))
+        .map(|(v, d, sql)| {
+            Migration::new(
+                *v,
+                Cow::Borrowed(*d),
+                MigrationType::Simple,
+                Cow::Borrowed(*sql),
+                false,
+            )
+        })
         .collect::<Vec<_>>();
-    Migrator { migrations: Cow::Owned(migrations), ..Migrator::DEFAULT }
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        ..Migrator::DEFAULT
+    }
 }
 
 /// Readers at once.
@@ -102,7 +116,11 @@ impl Archive {
             .connect_with(opts.read_only(true).create_if_missing(false))
             .await
             .ctx(&ctx)?;
-        Ok(Archive { read, writer: Writer::spawn(conn), path })
+        Ok(Archive {
+            read,
+            writer: Writer::spawn(conn),
+            path,
+        })
     }
 
     /// The database file.
@@ -134,10 +152,16 @@ impl Archive {
     /// * `Blocked`: the response only (never a document).
     ///
     /// With a run and a site, the run's per-site counters move in the same transaction.
-    pub async fn store_fetch(&self, record: FetchRecord, extracted: Option<Extracted>) -> Result<StoreOutcome> {
+    pub async fn store_fetch(
+        &self,
+        record: FetchRecord,
+        extracted: Option<Extracted>,
+    ) -> Result<StoreOutcome> {
         // Hash and compress on the caller's task, not the writer's.
         let p = store::PreparedFetch::new(record, extracted);
-        self.writer.write(move |c| Box::pin(store::store_fetch(c, p))).await
+        self.writer
+            .write(move |c| Box::pin(store::store_fetch(c, p)))
+            .await
     }
 
     /// Mark the document at `url` taken down because it answered `status` (404, 410, a "content
@@ -152,7 +176,11 @@ impl Archive {
     ) -> Result<Option<i64>> {
         let (url, evidence, at) = (canonical_url(url), evidence.to_string(), ts(seen_at));
         self.writer
-            .write(move |c| Box::pin(async move { store::mark_gone(c, &url, status, &evidence, &at, run_id).await }))
+            .write(move |c| {
+                Box::pin(
+                    async move { store::mark_gone(c, &url, status, &evidence, &at, run_id).await },
+                )
+            })
             .await
     }
 
@@ -170,7 +198,10 @@ impl Archive {
         let (site, list_url, at) = (site.to_string(), list_url.to_string(), ts(seen_at));
         self.writer
             .write(move |c| {
-                Box::pin(async move { frontier::mark_missing_from_list(c, &site, &list_url, seen_urls, &at, run_id).await })
+                Box::pin(async move {
+                    frontier::mark_missing_from_list(c, &site, &list_url, seen_urls, &at, run_id)
+                        .await
+                })
             })
             .await
     }
@@ -191,21 +222,34 @@ impl Archive {
     /// Add URLs to the frontier (canonicalised; already known URLs are left as they are).
     /// Returns how many were new.
     pub async fn enqueue(&self, items: Vec<FrontierItem>) -> Result<u64> {
-        self.writer.write(move |c| Box::pin(async move { frontier::enqueue(c, items, &now()).await })).await
+        self.writer
+            .write(move |c| Box::pin(async move { frontier::enqueue(c, items, &now()).await }))
+            .await
     }
 
     /// Take up to `n` pending URLs of `site`, shallowest first, and mark them in progress.
     pub async fn claim(&self, site: &str, n: u32) -> Result<Vec<FrontierEntry>> {
         let site = site.to_string();
-        self.writer.write(move |c| Box::pin(async move { frontier::claim(c, &site, n, &now()).await })).await
+        self.writer
+            .write(move |c| Box::pin(async move { frontier::claim(c, &site, n, &now()).await }))
+            .await
     }
 
     /// Set a frontier URL's final state (and error). Returns false if the URL is not in the
     /// frontier.
-    pub async fn complete(&self, url: &str, state: FrontierState, error: Option<&str>) -> Result<bool> {
+    pub async fn complete(
+        &self,
+        url: &str,
+        state: FrontierState,
+        error: Option<&str>,
+    ) -> Result<bool> {
         let (url, error) = (url.to_string(), error.map(str::to_string));
         self.writer
-            .write(move |c| Box::pin(async move { frontier::complete(c, &url, state, error.as_deref(), &now()).await }))
+            .write(move |c| {
+                Box::pin(async move {
+                    frontier::complete(c, &url, state, error.as_deref(), &now()).await
+                })
+            })
             .await
     }
 
@@ -213,13 +257,19 @@ impl Archive {
     pub async fn reset_in_progress(&self, site: Option<&str>) -> Result<u64> {
         let site = site.map(str::to_string);
         self.writer
-            .write(move |c| Box::pin(async move { frontier::reset_in_progress(c, site.as_deref(), &now()).await }))
+            .write(move |c| {
+                Box::pin(
+                    async move { frontier::reset_in_progress(c, site.as_deref(), &now()).await },
+                )
+            })
             .await
     }
 
     /// Make these URLs pending again (to re-fetch list pages or documents on a new run).
     pub async fn requeue(&self, urls: Vec<String>) -> Result<u64> {
-        self.writer.write(move |c| Box::pin(async move { frontier::requeue(c, urls, &now()).await })).await
+        self.writer
+            .write(move |c| Box::pin(async move { frontier::requeue(c, urls, &now()).await }))
+            .await
     }
 
     /// Which of `urls` (returned as given) are already known: in the frontier of `site` in any
@@ -238,17 +288,25 @@ impl Archive {
     /// Start a crawl run over `sites` (their counters start at zero). Returns the run id.
     pub async fn start_run(&self, sites: &[String]) -> Result<i64> {
         let sites = sites.to_vec();
-        self.writer.write(move |c| Box::pin(async move { runs::start_run(c, sites, &now()).await })).await
+        self.writer
+            .write(move |c| Box::pin(async move { runs::start_run(c, sites, &now()).await }))
+            .await
     }
 
     /// Finish a run with `outcome`, or with one derived from its counters when `None`.
     pub async fn finish_run(&self, run_id: i64, outcome: Option<RunOutcome>) -> Result<RunOutcome> {
-        self.writer.write(move |c| Box::pin(async move { runs::finish_run(c, run_id, outcome, &now()).await })).await
+        self.writer
+            .write(move |c| {
+                Box::pin(async move { runs::finish_run(c, run_id, outcome, &now()).await })
+            })
+            .await
     }
 
     /// Mark runs left `running` by a dead process as `interrupted`.
     pub async fn interrupt_stale_runs(&self) -> Result<u64> {
-        self.writer.write(move |c| Box::pin(async move { runs::interrupt_stale_runs(c, &now()).await })).await
+        self.writer
+            .write(move |c| Box::pin(async move { runs::interrupt_stale_runs(c, &now()).await }))
+            .await
     }
 
     /// Record a failure (counted as `failed` for the run's site).
@@ -259,9 +317,17 @@ impl Archive {
         url: Option<&str>,
         message: &str,
     ) -> Result<()> {
-        let (site, url, message) = (site.map(str::to_string), url.map(str::to_string), message.to_string());
+        let (site, url, message) = (
+            site.map(str::to_string),
+            url.map(str::to_string),
+            message.to_string(),
+        );
         self.writer
-            .write(move |c| Box::pin(async move { runs::record_error(c, run_id, site, url, message, &now()).await }))
+            .write(move |c| {
+                Box::pin(
+                    async move { runs::record_error(c, run_id, site, url, message, &now()).await },
+                )
+            })
             .await
     }
 
@@ -340,10 +406,19 @@ impl Archive {
                         .map(|r| r.get::<String, _>(0))
                         .filter(|s| s != "ok")
                         .collect();
-                    let fk = sqlx::query("PRAGMA foreign_key_check").fetch_all(&mut *c).await.ctx("foreign key check")?;
-                    problems.extend(fk.iter().map(|r| format!("foreign key violation in {}", r.get::<String, _>(0))));
-                    if let Err(e) =
-                        sqlx::query("INSERT INTO search_index (search_index) VALUES ('integrity-check')").execute(&mut *c).await
+                    let fk = sqlx::query("PRAGMA foreign_key_check")
+                        .fetch_all(&mut *c)
+                        .await
+                        .ctx("foreign key check")?;
+                    problems
+                        .extend(fk.iter().map(|r| {
+                            format!("foreign key violation in {}", r.get::<String, _>(0))
+                        }));
+                    if let Err(e) = sqlx::query(
+                        "INSERT INTO search_index (search_index) VALUES ('integrity-check')",
+                    )
+                    .execute(&mut *c)
+                    .await
                     {
                         problems.push(format!("search index: {e}"));
                     }

@@ -7,7 +7,8 @@ use super::util::{canonical_url, unpack_blob, Ctx};
 use crate::error::Result;
 use crate::extract::Table;
 
-const DOC_COLUMNS: &str = "d.id, d.site, d.url, d.first_seen, d.last_seen, d.taken_down_at, d.taken_down_reason,
+const DOC_COLUMNS: &str =
+    "d.id, d.site, d.url, d.first_seen, d.last_seen, d.taken_down_at, d.taken_down_reason,
      d.current_version, (SELECT count(*) FROM versions v WHERE v.document_id = d.id)";
 
 fn doc(r: &sqlx::sqlite::SqliteRow) -> DocumentInfo {
@@ -26,13 +27,21 @@ fn doc(r: &sqlx::sqlite::SqliteRow) -> DocumentInfo {
 
 pub(crate) async fn document(pool: &SqlitePool, url: &str) -> Result<Option<DocumentInfo>> {
     let sql = format!("SELECT {DOC_COLUMNS} FROM documents d WHERE d.url = ?");
-    let row = sqlx::query(&sql).bind(canonical_url(url)).fetch_optional(pool).await.ctx("document")?;
+    let row = sqlx::query(&sql)
+        .bind(canonical_url(url))
+        .fetch_optional(pool)
+        .await
+        .ctx("document")?;
     Ok(row.as_ref().map(doc))
 }
 
 pub(crate) async fn document_by_id(pool: &SqlitePool, id: i64) -> Result<Option<DocumentInfo>> {
     let sql = format!("SELECT {DOC_COLUMNS} FROM documents d WHERE d.id = ?");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await.ctx("document")?;
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .ctx("document")?;
     Ok(row.as_ref().map(doc))
 }
 
@@ -65,12 +74,17 @@ pub(crate) async fn versions(pool: &SqlitePool, document_id: i64) -> Result<Vec<
 /// The tables of a version as grids, in page order (rows keep their stored length; a grid is
 /// `n_rows` long even when trailing rows had no cells).
 pub(crate) async fn tables(pool: &SqlitePool, version_id: i64) -> Result<Vec<Table>> {
-    let shapes = sqlx::query("SELECT table_index, n_rows FROM doc_tables WHERE version_id = ? ORDER BY table_index")
-        .bind(version_id)
-        .fetch_all(pool)
-        .await
-        .ctx("tables")?;
-    let mut out: Vec<Table> = shapes.iter().map(|r| vec![Vec::new(); r.get::<i64, _>(1) as usize]).collect();
+    let shapes = sqlx::query(
+        "SELECT table_index, n_rows FROM doc_tables WHERE version_id = ? ORDER BY table_index",
+    )
+    .bind(version_id)
+    .fetch_all(pool)
+    .await
+    .ctx("tables")?;
+    let mut out: Vec<Table> = shapes
+        .iter()
+        .map(|r| vec![Vec::new(); r.get::<i64, _>(1) as usize])
+        .collect();
     let cells = sqlx::query(
         "SELECT table_index, row_index, col_index, value FROM table_cells WHERE version_id = ?
          ORDER BY table_index, row_index, col_index",
@@ -80,8 +94,14 @@ pub(crate) async fn tables(pool: &SqlitePool, version_id: i64) -> Result<Vec<Tab
     .await
     .ctx("table cells")?;
     for c in cells {
-        let (t, r, col) = (c.get::<i64, _>(0) as usize, c.get::<i64, _>(1) as usize, c.get::<i64, _>(2) as usize);
-        let Some(table) = out.get_mut(t) else { continue };
+        let (t, r, col) = (
+            c.get::<i64, _>(0) as usize,
+            c.get::<i64, _>(1) as usize,
+            c.get::<i64, _>(2) as usize,
+        );
+        let Some(table) = out.get_mut(t) else {
+            continue;
+        };
         if table.len() <= r {
             table.resize(r + 1, Vec::new());
         }
@@ -94,7 +114,10 @@ pub(crate) async fn tables(pool: &SqlitePool, version_id: i64) -> Result<Vec<Tab
     Ok(out)
 }
 
-pub(crate) async fn attachments(pool: &SqlitePool, document_id: i64) -> Result<Vec<AttachmentInfo>> {
+pub(crate) async fn attachments(
+    pool: &SqlitePool,
+    document_id: i64,
+) -> Result<Vec<AttachmentInfo>> {
     let rows = sqlx::query(
         "SELECT id, document_id, url, name, ext, blob_hash, size, content_type FROM attachments
          WHERE document_id = ? ORDER BY id",
@@ -127,7 +150,12 @@ pub(crate) async fn blob(pool: &SqlitePool, hash: &str) -> Result<Option<Vec<u8>
         .ctx("blob")?;
     match row {
         None => Ok(None),
-        Some(r) => Ok(Some(unpack_blob(r.get::<&str, _>(0), r.get(1), r.get(2), hash)?)),
+        Some(r) => Ok(Some(unpack_blob(
+            r.get::<&str, _>(0),
+            r.get(1),
+            r.get(2),
+            hash,
+        )?)),
     }
 }
 

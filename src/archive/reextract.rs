@@ -35,7 +35,8 @@ async fn page(pool: &SqlitePool, after_id: i64, site: Option<&str>) -> Result<Ve
         .map(|r| {
             let hash: String = r.get(13);
             let body = unpack_blob(r.get::<&str, _>(10), r.get(11), r.get(12), &hash)?;
-            let headers: Vec<(String, String)> = serde_json::from_str(r.get::<&str, _>(6)).unwrap_or_default();
+            let headers: Vec<(String, String)> =
+                serde_json::from_str(r.get::<&str, _>(6)).unwrap_or_default();
             Ok(StoredResponse {
                 document_id: r.get(0),
                 response_id: r.get(1),
@@ -54,7 +55,11 @@ async fn page(pool: &SqlitePool, after_id: i64, site: Option<&str>) -> Result<Ve
 }
 
 /// See [`Archive::reextract`].
-pub(crate) async fn reextract<F>(archive: &Archive, site: Option<&str>, mut f: F) -> Result<ReextractReport>
+pub(crate) async fn reextract<F>(
+    archive: &Archive,
+    site: Option<&str>,
+    mut f: F,
+) -> Result<ReextractReport>
 where
     F: FnMut(&StoredResponse) -> Option<Extracted>,
 {
@@ -70,7 +75,14 @@ where
             match f(r) {
                 Some(e) => {
                     let h = content_hash(&e);
-                    work.push((r.document_id, r.response_id, r.url.clone(), r.site.clone(), e, h));
+                    work.push((
+                        r.document_id,
+                        r.response_id,
+                        r.url.clone(),
+                        r.site.clone(),
+                        e,
+                        h,
+                    ));
                 }
                 None => report.skipped += 1,
             }
@@ -85,8 +97,17 @@ where
                     let at = now();
                     let mut changed = 0u64;
                     for (_doc, response_id, url, site, e, h) in &work {
-                        let d = upsert_document(c, url, site.as_deref(), &at, Some(*response_id), e, h, "reextract")
-                            .await?;
+                        let d = upsert_document(
+                            c,
+                            url,
+                            site.as_deref(),
+                            &at,
+                            Some(*response_id),
+                            e,
+                            h,
+                            "reextract",
+                        )
+                        .await?;
                         if d.change != Change::Unchanged {
                             changed += 1;
                         }

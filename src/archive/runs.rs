@@ -9,7 +9,11 @@ use super::types::{RunCounts, RunError, RunOutcome, RunSummary, SiteRun, SiteSta
 use super::util::Ctx;
 use crate::error::{Error, Result};
 
-pub(crate) async fn start_run(c: &mut SqliteConnection, sites: Vec<String>, at: &str) -> Result<i64> {
+pub(crate) async fn start_run(
+    c: &mut SqliteConnection,
+    sites: Vec<String>,
+    at: &str,
+) -> Result<i64> {
     let id: i64 = sqlx::query("INSERT INTO runs (started_at, sites) VALUES (?, ?) RETURNING id")
         .bind(at)
         .bind(serde_json::to_string(&sites).expect("strings serialise"))
@@ -78,11 +82,13 @@ pub(crate) async fn finish_run(
 
 /// Mark runs still `running` (their process died) as `interrupted`. Returns how many.
 pub(crate) async fn interrupt_stale_runs(c: &mut SqliteConnection, at: &str) -> Result<u64> {
-    let res = sqlx::query("UPDATE runs SET outcome = 'interrupted', finished_at = ? WHERE outcome = 'running'")
-        .bind(at)
-        .execute(&mut *c)
-        .await
-        .ctx("interrupt runs")?;
+    let res = sqlx::query(
+        "UPDATE runs SET outcome = 'interrupted', finished_at = ? WHERE outcome = 'running'",
+    )
+    .bind(at)
+    .execute(&mut *c)
+    .await
+    .ctx("interrupt runs")?;
     Ok(res.rows_affected())
 }
 
@@ -125,11 +131,12 @@ fn outcome(s: &str) -> RunOutcome {
 
 /// One run with its per-site counters and errors.
 pub(crate) async fn run_summary(pool: &SqlitePool, run_id: i64) -> Result<Option<RunSummary>> {
-    let Some(run) = sqlx::query("SELECT id, started_at, finished_at, outcome FROM runs WHERE id = ?")
-        .bind(run_id)
-        .fetch_optional(pool)
-        .await
-        .ctx("run")?
+    let Some(run) =
+        sqlx::query("SELECT id, started_at, finished_at, outcome FROM runs WHERE id = ?")
+            .bind(run_id)
+            .fetch_optional(pool)
+            .await
+            .ctx("run")?
     else {
         return Ok(None);
     };
@@ -141,14 +148,20 @@ pub(crate) async fn run_summary(pool: &SqlitePool, run_id: i64) -> Result<Option
         .iter()
         .map(|r| (r.get::<String, _>("site"), counts(r)))
         .collect();
-    let errors = sqlx::query("SELECT site, url, message, at FROM run_errors WHERE run_id = ? ORDER BY id")
-        .bind(run_id)
-        .fetch_all(pool)
-        .await
-        .ctx("run errors")?
-        .iter()
-        .map(|r| RunError { site: r.get(0), url: r.get(1), message: r.get(2), at: r.get(3) })
-        .collect();
+    let errors =
+        sqlx::query("SELECT site, url, message, at FROM run_errors WHERE run_id = ? ORDER BY id")
+            .bind(run_id)
+            .fetch_all(pool)
+            .await
+            .ctx("run errors")?
+            .iter()
+            .map(|r| RunError {
+                site: r.get(0),
+                url: r.get(1),
+                message: r.get(2),
+                at: r.get(3),
+            })
+            .collect();
     Ok(Some(RunSummary {
         run_id: run.get(0),
         started_at: run.get(1),
@@ -194,7 +207,10 @@ pub(crate) async fn site_stats(pool: &SqlitePool) -> Result<Vec<SiteStats>> {
     .ctx("site report years")?;
     for r in years {
         let site: String = r.get(0);
-        out.entry(site.clone()).or_insert_with(|| blank(&site)).report_years.push(r.get::<i64, _>(1) as i32);
+        out.entry(site.clone())
+            .or_insert_with(|| blank(&site))
+            .report_years
+            .push(r.get::<i64, _>(1) as i32);
     }
     let runs = sqlx::query(
         "SELECT rs.*, r.started_at, r.finished_at, r.outcome FROM run_sites rs JOIN runs r ON r.id = rs.run_id
@@ -205,7 +221,9 @@ pub(crate) async fn site_stats(pool: &SqlitePool) -> Result<Vec<SiteStats>> {
     .ctx("site last runs")?;
     for r in runs {
         let site: String = r.get("site");
-        out.entry(site.clone()).or_insert_with(|| blank(&site)).last_run = Some(SiteRun {
+        out.entry(site.clone())
+            .or_insert_with(|| blank(&site))
+            .last_run = Some(SiteRun {
             run_id: r.get("run_id"),
             started_at: r.get("started_at"),
             finished_at: r.get("finished_at"),

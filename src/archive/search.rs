@@ -26,7 +26,11 @@ fn terms(query: &str) -> Vec<&str> {
 /// An FTS5 MATCH expression that treats every term as a literal phrase (no FTS syntax leaks
 /// through: quotes are doubled, operators and column filters are just text), terms ANDed.
 pub(crate) fn fts_expression(terms: &[&str]) -> String {
-    terms.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect::<Vec<_>>().join(" ")
+    terms
+        .iter()
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A LIKE pattern matching `term` anywhere, with `%`, `_` and `\` escaped (ESCAPE '\').
@@ -44,7 +48,12 @@ pub(crate) fn like_pattern(term: &str) -> String {
 }
 
 /// Search the archive. `site` restricts to one site. Hits come best first.
-pub(crate) async fn search(pool: &SqlitePool, query: &str, limit: u32, site: Option<&str>) -> Result<Vec<Hit>> {
+pub(crate) async fn search(
+    pool: &SqlitePool,
+    query: &str,
+    limit: u32,
+    site: Option<&str>,
+) -> Result<Vec<Hit>> {
     let terms = terms(query);
     if terms.is_empty() || limit == 0 {
         return Ok(Vec::new());
@@ -56,7 +65,12 @@ pub(crate) async fn search(pool: &SqlitePool, query: &str, limit: u32, site: Opt
     }
 }
 
-async fn fts_search(pool: &SqlitePool, terms: &[&str], limit: u32, site: Option<&str>) -> Result<Vec<Hit>> {
+async fn fts_search(
+    pool: &SqlitePool,
+    terms: &[&str],
+    limit: u32,
+    site: Option<&str>,
+) -> Result<Vec<Hit>> {
     let rows = sqlx::query(
         "SELECT d.id, d.site, d.url, v.title, v.published_at,
                 snippet(search_index, 1, ?1, ?2, '…', 32) AS snip,
@@ -90,7 +104,12 @@ async fn fts_search(pool: &SqlitePool, terms: &[&str], limit: u32, site: Option<
         .collect())
 }
 
-async fn like_search(pool: &SqlitePool, terms: &[&str], limit: u32, site: Option<&str>) -> Result<Vec<Hit>> {
+async fn like_search(
+    pool: &SqlitePool,
+    terms: &[&str],
+    limit: u32,
+    site: Option<&str>,
+) -> Result<Vec<Hit>> {
     let mut sql = String::from(
         "SELECT d.id, d.site, d.url, v.title, v.published_at, v.text, d.taken_down_at IS NOT NULL,
                 v.title LIKE ?1 ESCAPE '\\' AS in_title
@@ -99,11 +118,16 @@ async fn like_search(pool: &SqlitePool, terms: &[&str], limit: u32, site: Option
     );
     for i in 0..terms.len() {
         let n = i + 4;
-        sql.push_str(&format!(" AND (v.title LIKE ?{n} ESCAPE '\\' OR v.text LIKE ?{n} ESCAPE '\\')"));
+        sql.push_str(&format!(
+            " AND (v.title LIKE ?{n} ESCAPE '\\' OR v.text LIKE ?{n} ESCAPE '\\')"
+        ));
     }
     sql.push_str(" ORDER BY in_title DESC, v.published_at DESC, d.id DESC LIMIT ?3");
     let patterns: Vec<String> = terms.iter().map(|t| like_pattern(t)).collect();
-    let mut q = sqlx::query(&sql).bind(&patterns[0]).bind(site).bind(i64::from(limit));
+    let mut q = sqlx::query(&sql)
+        .bind(&patterns[0])
+        .bind(site)
+        .bind(i64::from(limit));
     for p in &patterns {
         q = q.bind(p);
     }
@@ -135,7 +159,11 @@ pub(crate) fn snippet_around(text: &str, terms: &[&str], context: usize) -> Stri
     let hit = terms
         .iter()
         .filter_map(|t| {
-            let pos = if same_len { lower.find(&t.to_lowercase()) } else { text.find(t) };
+            let pos = if same_len {
+                lower.find(&t.to_lowercase())
+            } else {
+                text.find(t)
+            };
             pos.map(|p| (p, p + t.len()))
         })
         .min();
@@ -171,7 +199,10 @@ mod tests {
     #[test]
     fn fts_expression_neutralises_syntax() {
         assert_eq!(fts_expression(&["年度报告"]), "\"年度报告\"");
-        assert_eq!(fts_expression(&["a\"b", "OR", "title:x*"]), "\"a\"\"b\" \"OR\" \"title:x*\"");
+        assert_eq!(
+            fts_expression(&["a\"b", "OR", "title:x*"]),
+            "\"a\"\"b\" \"OR\" \"title:x*\""
+        );
     }
 
     #[test]

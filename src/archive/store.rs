@@ -4,7 +4,9 @@
 use sqlx::{Row, SqliteConnection};
 
 use super::types::{Change, DocChange, FetchKind, FetchOutcome, FetchRecord, StoreOutcome};
-use super::util::{canonical_url, content_hash, disposition_filename, extension, ts, Ctx, PreparedBlob};
+use super::util::{
+    canonical_url, content_hash, disposition_filename, extension, ts, Ctx, PreparedBlob,
+};
 use crate::error::Result;
 use crate::extract::Extracted;
 
@@ -27,7 +29,13 @@ impl PreparedFetch {
             let h = content_hash(&e);
             (e, h)
         });
-        PreparedFetch { record, url, final_url, blob, extracted }
+        PreparedFetch {
+            record,
+            url,
+            final_url,
+            blob,
+            extracted,
+        }
     }
 }
 
@@ -61,7 +69,12 @@ impl Counter {
 }
 
 /// Add one to a run's per-site counter (nothing without both a run and a site).
-pub(crate) async fn bump(c: &mut SqliteConnection, run_id: Option<i64>, site: Option<&str>, counter: Counter) -> Result<()> {
+pub(crate) async fn bump(
+    c: &mut SqliteConnection,
+    run_id: Option<i64>,
+    site: Option<&str>,
+    counter: Counter,
+) -> Result<()> {
     bump_all(c, run_id, site, &[counter]).await
 }
 
@@ -72,7 +85,9 @@ pub(crate) async fn bump_all(
     site: Option<&str>,
     counters: &[Counter],
 ) -> Result<()> {
-    let (Some(run_id), Some(site)) = (run_id, site) else { return Ok(()) };
+    let (Some(run_id), Some(site)) = (run_id, site) else {
+        return Ok(());
+    };
     if counters.is_empty() {
         return Ok(());
     }
@@ -82,9 +97,17 @@ pub(crate) async fn bump_all(
          ON CONFLICT (run_id, site) DO UPDATE SET {}",
         cols.join(", "),
         vec!["1"; cols.len()].join(", "),
-        cols.iter().map(|c| format!("{c} = {c} + 1")).collect::<Vec<_>>().join(", ")
+        cols.iter()
+            .map(|c| format!("{c} = {c} + 1"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
-    sqlx::query(&sql).bind(run_id).bind(site).execute(&mut *c).await.ctx("count run")?;
+    sqlx::query(&sql)
+        .bind(run_id)
+        .bind(site)
+        .execute(&mut *c)
+        .await
+        .ctx("count run")?;
     Ok(())
 }
 
@@ -102,7 +125,10 @@ pub(crate) async fn insert_blob(c: &mut SqliteConnection, b: &PreparedBlob) -> R
 
 /// The whole of `store_fetch`: response + blob + document/version/tables/FTS or takedown or
 /// attachment link, one unit.
-pub(crate) async fn store_fetch(c: &mut SqliteConnection, p: PreparedFetch) -> Result<StoreOutcome> {
+pub(crate) async fn store_fetch(
+    c: &mut SqliteConnection,
+    p: PreparedFetch,
+) -> Result<StoreOutcome> {
     let r = &p.record;
     let at = ts(r.fetched_at);
     if let Some(b) = &p.blob {
@@ -153,7 +179,8 @@ pub(crate) async fn store_fetch(c: &mut SqliteConnection, p: PreparedFetch) -> R
         }
         (FetchOutcome::Ok, FetchKind::Detail) => {
             if let Some((e, hash)) = &p.extracted {
-                let d = upsert_document(c, &p.url, site, &at, Some(response_id), e, hash, "crawl").await?;
+                let d = upsert_document(c, &p.url, site, &at, Some(response_id), e, hash, "crawl")
+                    .await?;
                 counters.push(match d.change {
                     Change::New => Counter::New,
                     Change::Changed => Counter::Changed,
@@ -165,9 +192,20 @@ pub(crate) async fn store_fetch(c: &mut SqliteConnection, p: PreparedFetch) -> R
         (FetchOutcome::Ok, FetchKind::Attachment) => {
             if let Some(b) = &p.blob {
                 let ct = r.header("content-type").map(str::to_string);
-                let disp = r.header("content-disposition").and_then(disposition_filename);
-                out.attachments_linked =
-                    link_attachment(c, &p.url, &p.final_url, b, response_id, ct.as_deref(), disp.as_deref(), &at).await?;
+                let disp = r
+                    .header("content-disposition")
+                    .and_then(disposition_filename);
+                out.attachments_linked = link_attachment(
+                    c,
+                    &p.url,
+                    &p.final_url,
+                    b,
+                    response_id,
+                    ct.as_deref(),
+                    disp.as_deref(),
+                    &at,
+                )
+                .await?;
             }
         }
         _ => {}
@@ -215,7 +253,9 @@ pub(crate) async fn upsert_document(
         }
         Some(row) => {
             let id: i64 = row.get(0);
-            let current: Option<(i64, String)> = row.get::<Option<i64>, _>(1).zip(row.get::<Option<String>, _>(3));
+            let current: Option<(i64, String)> = row
+                .get::<Option<i64>, _>(1)
+                .zip(row.get::<Option<String>, _>(3));
             let was_down = row.get::<Option<String>, _>(2).is_some();
             // A re-extraction is not a sighting: only crawls move last_seen or revive.
             if source == "crawl" {
@@ -229,7 +269,8 @@ pub(crate) async fn upsert_document(
                 .await
                 .ctx("update document")?;
                 if was_down {
-                    insert_event(c, id, "back", at, None, Some("fetched again"), None, None).await?;
+                    insert_event(c, id, "back", at, None, Some("fetched again"), None, None)
+                        .await?;
                 }
             }
             (id, current, was_down && source == "crawl")
@@ -239,7 +280,12 @@ pub(crate) async fn upsert_document(
     if let Some((vid, h)) = &current {
         if h == hash {
             upsert_attachments(c, document_id, e, at).await?;
-            return Ok(DocChange { document_id, version_id: *vid, change: Change::Unchanged, revived });
+            return Ok(DocChange {
+                document_id,
+                version_id: *vid,
+                change: Change::Unchanged,
+                revived,
+            });
         }
     }
     let version_id = insert_version(c, document_id, response_id, at, e, hash, source).await?;
@@ -268,8 +314,17 @@ pub(crate) async fn upsert_document(
         .await
         .ctx("set current version")?;
     upsert_attachments(c, document_id, e, at).await?;
-    let change = if current.is_some() { Change::Changed } else { Change::New };
-    Ok(DocChange { document_id, version_id, change, revived })
+    let change = if current.is_some() {
+        Change::Changed
+    } else {
+        Change::New
+    };
+    Ok(DocChange {
+        document_id,
+        version_id,
+        change,
+        revived,
+    })
 }
 
 async fn insert_version(
@@ -316,18 +371,24 @@ async fn insert_version(
 
     for (ti, table) in e.tables.iter().enumerate() {
         let n_cols = table.iter().map(Vec::len).max().unwrap_or(0);
-        sqlx::query("INSERT INTO doc_tables (version_id, table_index, n_rows, n_cols) VALUES (?, ?, ?, ?)")
-            .bind(version_id)
-            .bind(ti as i64)
-            .bind(table.len() as i64)
-            .bind(n_cols as i64)
-            .execute(&mut *c)
-            .await
-            .ctx("insert table")?;
+        sqlx::query(
+            "INSERT INTO doc_tables (version_id, table_index, n_rows, n_cols) VALUES (?, ?, ?, ?)",
+        )
+        .bind(version_id)
+        .bind(ti as i64)
+        .bind(table.len() as i64)
+        .bind(n_cols as i64)
+        .execute(&mut *c)
+        .await
+        .ctx("insert table")?;
         let cells: Vec<(i64, i64, &str)> = table
             .iter()
             .enumerate()
-            .flat_map(|(ri, row)| row.iter().enumerate().map(move |(ci, v)| (ri as i64, ci as i64, v.as_str())))
+            .flat_map(|(ri, row)| {
+                row.iter()
+                    .enumerate()
+                    .map(move |(ci, v)| (ri as i64, ci as i64, v.as_str()))
+            })
             .collect();
         for chunk in cells.chunks(CELLS_PER_STATEMENT) {
             let sql = format!(
@@ -336,7 +397,12 @@ async fn insert_version(
             );
             let mut q = sqlx::query(&sql);
             for (ri, ci, v) in chunk {
-                q = q.bind(version_id).bind(ti as i64).bind(*ri).bind(*ci).bind(*v);
+                q = q
+                    .bind(version_id)
+                    .bind(ti as i64)
+                    .bind(*ri)
+                    .bind(*ci)
+                    .bind(*v);
             }
             q.execute(&mut *c).await.ctx("insert table cells")?;
         }
@@ -345,7 +411,12 @@ async fn insert_version(
 }
 
 /// Record the document's attachment links; link any already-downloaded body.
-async fn upsert_attachments(c: &mut SqliteConnection, document_id: i64, e: &Extracted, at: &str) -> Result<()> {
+async fn upsert_attachments(
+    c: &mut SqliteConnection,
+    document_id: i64,
+    e: &Extracted,
+    at: &str,
+) -> Result<()> {
     for a in &e.attachments {
         let url = canonical_url(&a.url);
         let ext = extension(&url).or_else(|| extension(&a.name));
@@ -374,12 +445,16 @@ async fn upsert_attachments(c: &mut SqliteConnection, document_id: i64, e: &Extr
         .await
         .ctx("find earlier attachment download")?;
         if let Some(r) = earlier {
-            let headers: Vec<(String, String)> = serde_json::from_str(r.get::<&str, _>(5)).unwrap_or_default();
+            let headers: Vec<(String, String)> =
+                serde_json::from_str(r.get::<&str, _>(5)).unwrap_or_default();
             let disp = headers
                 .iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case("content-disposition"))
                 .and_then(|(_, v)| disposition_filename(v));
-            let ext = disp.as_deref().and_then(extension).or_else(|| extension(r.get::<&str, _>(6)));
+            let ext = disp
+                .as_deref()
+                .and_then(extension)
+                .or_else(|| extension(r.get::<&str, _>(6)));
             sqlx::query(
                 "UPDATE attachments SET response_id = ?, blob_hash = ?, size = ?, content_type = ?, downloaded_at = ?,
                      ext = coalesce(ext, ?)
@@ -413,7 +488,9 @@ async fn link_attachment(
     disposition_name: Option<&str>,
     at: &str,
 ) -> Result<u64> {
-    let ext = disposition_name.and_then(extension).or_else(|| extension(final_url));
+    let ext = disposition_name
+        .and_then(extension)
+        .or_else(|| extension(final_url));
     let res = sqlx::query(
         "UPDATE attachments SET blob_hash = ?, size = ?, content_type = ?, response_id = ?, downloaded_at = ?,
              ext = coalesce(ext, ?)
@@ -470,11 +547,13 @@ pub(crate) async fn mark_gone(
     at: &str,
     run_id: Option<i64>,
 ) -> Result<Option<i64>> {
-    let row = sqlx::query("SELECT id, site, taken_down_at, taken_down_reason FROM documents WHERE url = ?")
-        .bind(url)
-        .fetch_optional(&mut *c)
-        .await
-        .ctx("find document")?;
+    let row = sqlx::query(
+        "SELECT id, site, taken_down_at, taken_down_reason FROM documents WHERE url = ?",
+    )
+    .bind(url)
+    .fetch_optional(&mut *c)
+    .await
+    .ctx("find document")?;
     let Some(row) = row else { return Ok(None) };
     let id: i64 = row.get(0);
     let site: Option<String> = row.get(1);

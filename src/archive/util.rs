@@ -54,20 +54,35 @@ pub(crate) fn prepare_blob(body: &[u8]) -> Option<PreparedBlob> {
     let hash = sha256_hex(body);
     let size = body.len() as i64;
     match zstd::bulk::compress(body, ZSTD_LEVEL) {
-        Ok(c) if c.len() < body.len() => {
-            Some(PreparedBlob { hash, size, compression: "zstd", data: c })
-        }
-        _ => Some(PreparedBlob { hash, size, compression: "none", data: body.to_vec() }),
+        Ok(c) if c.len() < body.len() => Some(PreparedBlob {
+            hash,
+            size,
+            compression: "zstd",
+            data: c,
+        }),
+        _ => Some(PreparedBlob {
+            hash,
+            size,
+            compression: "none",
+            data: body.to_vec(),
+        }),
     }
 }
 
 /// Undo [`prepare_blob`].
-pub(crate) fn unpack_blob(compression: &str, data: Vec<u8>, size: i64, hash: &str) -> Result<Vec<u8>, Error> {
+pub(crate) fn unpack_blob(
+    compression: &str,
+    data: Vec<u8>,
+    size: i64,
+    hash: &str,
+) -> Result<Vec<u8>, Error> {
     match compression {
         "none" => Ok(data),
         "zstd" => zstd::bulk::decompress(&data, size.max(0) as usize)
             .map_err(|e| Error::Other(format!("archive blob {hash}: zstd: {e}"))),
-        other => Err(Error::Other(format!("archive blob {hash}: unknown compression {other:?}"))),
+        other => Err(Error::Other(format!(
+            "archive blob {hash}: unknown compression {other:?}"
+        ))),
     }
 }
 
@@ -124,7 +139,8 @@ pub(crate) fn extension(s: &str) -> Option<String> {
     let last = path.rsplit(['/', '\\']).next()?;
     let (_, ext) = last.rsplit_once('.')?;
     let ext = ext.trim().to_ascii_lowercase();
-    let plausible = !ext.is_empty() && ext.len() <= 5 && ext.chars().all(|c| c.is_ascii_alphanumeric());
+    let plausible =
+        !ext.is_empty() && ext.len() <= 5 && ext.chars().all(|c| c.is_ascii_alphanumeric());
     (plausible && !SCRIPT_EXTENSIONS.contains(&ext.as_str())).then_some(ext)
 }
 
@@ -132,7 +148,9 @@ pub(crate) fn extension(s: &str) -> Option<String> {
 pub(crate) fn disposition_filename(value: &str) -> Option<String> {
     let mut plain = None;
     for part in value.split(';').map(str::trim) {
-        let Some((k, v)) = part.split_once('=') else { continue };
+        let Some((k, v)) = part.split_once('=') else {
+            continue;
+        };
         let k = k.trim().to_ascii_lowercase();
         let v = v.trim().trim_matches('"');
         if k == "filename*" {
@@ -154,7 +172,10 @@ fn percent_decode(s: &str) -> Vec<u8> {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' && i + 2 < b.len() {
-                if let Some(v) = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            if let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
                 out.push(v);
                 i += 3;
                 continue;
@@ -173,7 +194,10 @@ pub(crate) trait Ctx<T> {
 
 impl<T> Ctx<T> for Result<T, sqlx::Error> {
     fn ctx(self, context: &str) -> Result<T, Error> {
-        self.map_err(|source| Error::Archive { context: context.to_string(), source })
+        self.map_err(|source| Error::Archive {
+            context: context.to_string(),
+            source,
+        })
     }
 }
 
@@ -196,9 +220,14 @@ mod tests {
         let b = prepare_blob(html.as_bytes()).unwrap();
         assert_eq!(b.compression, "zstd");
         assert!(b.data.len() < html.len());
-        assert_eq!(unpack_blob(b.compression, b.data, b.size, &b.hash).unwrap(), html.as_bytes());
+        assert_eq!(
+            unpack_blob(b.compression, b.data, b.size, &b.hash).unwrap(),
+            html.as_bytes()
+        );
         // Pseudo-random bytes do not compress.
-        let noise: Vec<u8> = (0u32..128).flat_map(|i| Sha256::digest(i.to_le_bytes())).collect();
+        let noise: Vec<u8> = (0u32..128)
+            .flat_map(|i| Sha256::digest(i.to_le_bytes()))
+            .collect();
         let b = prepare_blob(&noise).unwrap();
         assert_eq!(b.compression, "none");
         assert_eq!(b.data, noise);
@@ -207,7 +236,11 @@ mod tests {
 
     #[test]
     fn content_hash_ignores_encoding_and_warnings_but_not_tables() {
-        let mut a = Extracted { title: "年报".into(), text: "正文".into(), ..Default::default() };
+        let mut a = Extracted {
+            title: "年报".into(),
+            text: "正文".into(),
+            ..Default::default()
+        };
         let h = content_hash(&a);
         a.warnings.push("meta and header disagree".into());
         a.encoding.label = "gb18030".into();
@@ -218,7 +251,10 @@ mod tests {
 
     #[test]
     fn extensions_and_disposition_names() {
-        assert_eq!(extension("http://x.gov.cn/a/P020240308.PDF?x=1").as_deref(), Some("pdf"));
+        assert_eq!(
+            extension("http://x.gov.cn/a/P020240308.PDF?x=1").as_deref(),
+            Some("pdf")
+        );
         assert_eq!(extension("附件1.docx").as_deref(), Some("docx"));
         assert_eq!(extension("http://x.gov.cn/downfile.jsp?id=3"), None);
         assert_eq!(extension("http://x.gov.cn/a/"), None);
@@ -226,6 +262,9 @@ mod tests {
             disposition_filename("attachment; filename*=UTF-8''%E5%B9%B4%E6%8A%A5.pdf").as_deref(),
             Some("年报.pdf")
         );
-        assert_eq!(disposition_filename("attachment; filename=\"r.xls\"").as_deref(), Some("r.xls"));
+        assert_eq!(
+            disposition_filename("attachment; filename=\"r.xls\"").as_deref(),
+            Some("r.xls")
+        );
     }
 }

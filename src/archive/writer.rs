@@ -56,7 +56,9 @@ where
     }
 
     fn abort(self: Box<Self>, message: &str) {
-        let _ = self.reply.send(Err(Error::Other(format!("archive write not run: {message}"))));
+        let _ = self.reply.send(Err(Error::Other(format!(
+            "archive write not run: {message}"
+        ))));
     }
 }
 
@@ -137,7 +139,9 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>) {
     if !batch.is_empty() {
         run_batch(&mut conn, batch).await;
     }
-    let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await;
+    let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut conn)
+        .await;
     let _ = conn.close().await;
     if let Some(t) = closing {
         let _ = t.send(());
@@ -146,7 +150,11 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>) {
 
 async fn run_batch(conn: &mut SqliteConnection, jobs: Vec<Job>) {
     let mut finishers: Vec<Finisher> = Vec::with_capacity(jobs.len());
-    if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await.ctx("begin") {
+    if let Err(e) = sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut *conn)
+        .await
+        .ctx("begin")
+    {
         let m = e.to_string();
         tracing::error!("archive: {m}");
         jobs.into_iter().for_each(|j| j.abort(&m));

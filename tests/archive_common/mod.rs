@@ -29,15 +29,32 @@ const SECTIONS: &[&str] = &[
 
 /// Deterministic small numbers for table cells.
 fn num(seed: u64, i: u64) -> u64 {
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(i.wrapping_mul(1442695040888963407));
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(i.wrapping_mul(1442695040888963407));
     x ^= x >> 33;
     x % 200
 }
 
 /// The 2021 template's application table (自然人 / 法人或其他组织 / 总计), shortened.
 pub fn application_table(seed: u64) -> Table {
-    let header = ["", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"];
-    let rows = ["一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", "(一)予以公开", "(二)部分公开", "四、结转下年度继续办理"];
+    let header = [
+        "",
+        "自然人",
+        "商业企业",
+        "科研机构",
+        "社会公益组织",
+        "法律服务机构",
+        "其他",
+        "总计",
+    ];
+    let rows = [
+        "一、本年新收政府信息公开申请数量",
+        "二、上年结转政府信息公开申请数量",
+        "(一)予以公开",
+        "(二)部分公开",
+        "四、结转下年度继续办理",
+    ];
     let mut t = vec![header.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
     for (r, label) in rows.iter().enumerate() {
         let mut row = vec![label.to_string()];
@@ -51,7 +68,10 @@ pub fn application_table(seed: u64) -> Table {
 
 /// A realistic annual report extraction. `i` varies the county, numbers and text.
 pub fn report(site: &str, i: u64, year: i32) -> Extracted {
-    let county = format!("{}县", ["平潭", "东丰", "雨花", "连江", "闽侯"][(i % 5) as usize]);
+    let county = format!(
+        "{}县",
+        ["平潭", "东丰", "雨花", "连江", "闽侯"][(i % 5) as usize]
+    );
     let title = format!("{county}{year}年政府信息公开工作年度报告(第{i}号)");
     let mut text = String::new();
     for (s, section) in SECTIONS.iter().enumerate() {
@@ -89,20 +109,26 @@ pub fn report(site: &str, i: u64, year: i32) -> Extracted {
 pub fn html(e: &Extracted, views: u64) -> String {
     let mut body = String::new();
     for p in e.text.split("\n\n") {
-        body.push_str(&format!("<p class=\"MsoNormal\"><span style=\"font-family:仿宋\">{p}</span><o:p></o:p></p>\n"));
+        body.push_str(&format!(
+            "<p class=\"MsoNormal\"><span style=\"font-family:仿宋\">{p}</span><o:p></o:p></p>\n"
+        ));
     }
     for t in &e.tables {
         body.push_str("<table border=\"1\">");
         for row in t {
             body.push_str("<tr>");
             for c in row {
-                body.push_str(&format!("<td><p align=\"center\"><span>{c}</span></p></td>"));
+                body.push_str(&format!(
+                    "<td><p align=\"center\"><span>{c}</span></p></td>"
+                ));
             }
             body.push_str("</tr>\n");
         }
         body.push_str("</table>\n");
     }
-    let nav: String = (0..40).map(|k| format!("<li><a href=\"/col{k}/\">栏目{k}</a></li>")).collect();
+    let nav: String = (0..40)
+        .map(|k| format!("<li><a href=\"/col{k}/\">栏目{k}</a></li>"))
+        .collect();
     format!(
         "<!DOCTYPE html><html><head><meta charset=\"gbk\"><meta name=\"ArticleTitle\" content=\"{t}\">\
          <meta name=\"PubDate\" content=\"{d}\"><meta name=\"ContentSource\" content=\"{p}\"><title>{t}</title></head>\
@@ -131,7 +157,10 @@ pub fn detail_fetch(e: &Extracted, views: u64, run_id: Option<i64>) -> FetchReco
 /// A detail-page fetch of `e` with the given raw body.
 pub fn fetch_with_body(e: &Extracted, body: Vec<u8>, run_id: Option<i64>) -> FetchRecord {
     let mut r = FetchRecord::new(e.url.clone(), FetchKind::Detail, 200, body);
-    r.headers = vec![("Content-Type".into(), "text/html".into()), ("Server".into(), "TRS".into())];
+    r.headers = vec![
+        ("Content-Type".into(), "text/html".into()),
+        ("Server".into(), "TRS".into()),
+    ];
     r.charset = Some("gb18030".into());
     r.charset_source = Some("meta".into());
     r.site = e.site.clone();
@@ -142,6 +171,8 @@ pub fn fetch_with_body(e: &Extracted, body: Vec<u8>, run_id: Option<i64>) -> Fet
 /// A fresh archive in a temporary directory (kept alive by the returned guard).
 pub async fn temp_archive() -> (tempfile::TempDir, Archive) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let archive = Archive::open(dir.path().join("db").join("nianbao.db")).await.expect("open archive");
+    let archive = Archive::open(dir.path().join("db").join("nianbao.db"))
+        .await
+        .expect("open archive");
     (dir, archive)
 }
