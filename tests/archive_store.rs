@@ -421,3 +421,18 @@ async fn gbk_helper_produces_real_gbk_bytes() {
     assert!(!errors);
     assert!(back.contains("政府信息公开工作年度报告"));
 }
+
+#[tokio::test]
+async fn a_failing_unit_leaves_nothing_behind() {
+    let (_d, a) = temp_archive().await;
+    let e = report("pingtan", 40, 2023);
+    // The blob is written first, then the response fails its foreign key (no run 999): the
+    // whole unit is rolled back, the blob included.
+    let err = a.store_fetch(detail_fetch(&e, 1, Some(999)), Some(e.clone())).await.unwrap_err();
+    assert!(err.to_string().contains("insert response"), "{err}");
+    assert_eq!(count(&a, "SELECT count(*) FROM blobs").await, 0);
+    assert_eq!(count(&a, "SELECT count(*) FROM responses").await, 0);
+    // The writer goes on.
+    a.store_fetch(detail_fetch(&e, 1, None), Some(e)).await.unwrap();
+    assert_eq!(count(&a, "SELECT count(*) FROM blobs").await, 1);
+}
