@@ -1,0 +1,302 @@
+//! The crawl frontier (resumable crawls) and list membership (documents that leave a list).
+
+use std::collections::{HashMap, HashSet};
+
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+use super::store::{bump, insert_event, Counter};
+use super::types::{FetchKind, FrontierEntry, FrontierItem, FrontierState, ListCheck};
+use super::util::{canonical_url, Ctx};
+use crate::error::Result;
+
+/// Bound parameters per statement (SQLite's default limit is 32766; stay well below).
+const CHUNK: usize = 500;
+
+pub(crate) async fn enqueue(
+    c: &mut SqliteConnection,
+    items: Vec<FrontierItem>,
+    at: &str,
+) -> Result<u64> {
+    let mut added = 0;
+    for it in items {
+        let res = sqlx::query(
+            "INSERT OR IGNORE INTO frontier (url, site, kind, depth, parent, state, discovered_at, updated_at, run_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?7)",
+        )
+        .bind(canonical_url(&it.url))
+        .bind(&it.site)
+        .bind(it.kind.as_str())
+        .bind(i64::from(it.depth))
+        .bind(it.parent.as_deref().map(canonical_url))
+        .bind(at)
+        .bind(it.run_id)
+        .execute(&mut *c)
+        .await
+        .ctx("enqueue")?;
+        added += res.rows_affected();
+    }
+    Ok(added)
+}
+
+fn entry(row: &sqlx::sqlite::SqliteRow) -> FrontierEntry {
+    FrontierEntry {
+        url: row.get("url"),
+        site: row.get("site"),
+        kind: FetchKind::parse(row.get::<&str, _>("kind")).unwrap_or(FetchKind::Other),
+        depth: row.get::<i64, _>("depth") as u32,
+        parent: row.get("parent"),
+        state: FrontierState::parse(row.get::<&str, _>("state")).unwrap_or(FrontierState::Pending),
+        attempts: row.get::<i64, _>("attempts") as u32,
+        last_error: row.get("last_error"),
+        run_id: row.get("run_id"),
+    }
+}
+
+/// Take up to `n` pending URLs of `site` (shallowest first, then in discovery order) and mark
+/// them in progress.
+pub(crate) async fn claim(
+    c: &mut SqliteConnection,
+    site: &str,
+    n: u32,
+    at: &str,
+) -> Result<Vec<FrontierEntry>> {
+    let rows = sqlx::query(
+        "UPDATE frontier SET state = 'in_progress', attempts = attempts + 1, updated_at = ?1
+         WHERE rowid IN (SELECT rowid FROM frontier WHERE site = ?2 AND state = 'pending'
+                         ORDER BY depth, rowid LIMIT ?3)
+         RETURNING rowid AS rid, url, site, kind, depth, parent, state, attempts, last_error, run_id",
+    )
+    .bind(at)
+    .bind(site)
+    .bind(i64::from(n))
+    .fetch_all(&mut *c)
+    .await
+    .ctx("claim")?;
+    let mut out: Vec<(u32, i64, FrontierEntry)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.get::<i64, _>("depth") as u32,
+                r.get::<i64, _>("rid"),
+                entry(r),
+            )
+        })
+        .collect();
+    out.sort_by_key(|(d, rid, _)| (*d, *rid));
+    Ok(out.into_iter().map(|(_, _, e)| e).collect())
+}
+
+pub(crate) async fn complete(
+    c: &mut SqliteConnection,
+    url: &str,
+    state: FrontierState,
+    error: Option<&str>,
+    at: &str,
+) -> Result<bool> {
+    let res =
+        sqlx::query("UPDATE frontier SET state = ?, last_error = ?, updated_at = ? WHERE url = ?")
+            .bind(state.as_str())
+            .bind(error)
+            .bind(at)
+            .bind(canonical_url(url))
+            .execute(&mut *c)
+            .await
+            .ctx("complete")?;
+    Ok(res.rows_affected() > 0)
+}
+
+pub(crate) async fn reset_in_progress(
+    c: &mut SqliteConnection,
+    site: Option<&str>,
+    at: &str,
+) -> Result<u64> {
+    let res = sqlx::query(
+        "UPDATE frontier SET state = 'pending', updated_at = ? WHERE state = 'in_progress' AND (?2 IS NULL OR site = ?2)",
+    )
+    .bind(at)
+    .bind(site)
+    .execute(&mut *c)
+    .await
+    .ctx("reset in-progress")?;
+    Ok(res.rows_affected())
+}
+
+pub(crate) async fn requeue(c: &mut SqliteConnection, urls: Vec<String>, at: &str) -> Result<u64> {
+    let mut n = 0;
+    for u in urls {
+        let res = sqlx::query(
+            "UPDATE frontier SET state = 'pending', updated_at = ? WHERE url = ? AND state <> 'in_progress'",
+        )
+        .bind(at)
+        .bind(canonical_url(&u))
+        .execute(&mut *c)
+        .await
+        .ctx("requeue")?;
+        n += res.rows_affected();
+    }
+    Ok(n)
+}
+
+/// The given URLs (as given) that the archive already knows for `site`: in the frontier in any
+/// state, or archived as documents.
+pub(crate) async fn known_urls(
+    pool: &SqlitePool,
+    site: &str,
+    urls: &[String],
+) -> Result<HashSet<String>> {
+    let mut by_canon: HashMap<String, Vec<&String>> = HashMap::new();
+    for u in urls {
+        by_canon.entry(canonical_url(u)).or_default().push(u);
+    }
+    let canon: Vec<&String> = by_canon.keys().collect();
+    let mut known = HashSet::new();
+    for chunk in canon.chunks(CHUNK) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let sql = format!(
+            "SELECT url FROM frontier WHERE site = ? AND url IN ({marks})
+             UNION SELECT url FROM documents WHERE url IN ({marks})"
+        );
+        let mut q = sqlx::query(&sql).bind(site);
+        for u in chunk {
+            q = q.bind(u.as_str());
+        }
+        for u in chunk {
+            q = q.bind(u.as_str());
+        }
+        for row in q.fetch_all(pool).await.ctx("known urls")? {
+            let u: String = row.get(0);
+            if let Some(originals) = by_canon.get(&u) {
+                known.extend(originals.iter().map(|s| (*s).clone()));
+            }
+        }
+    }
+    Ok(known)
+}
+
+/// Frontier rows per state for a site (progress display).
+pub(crate) async fn frontier_counts(
+    pool: &SqlitePool,
+    site: &str,
+) -> Result<Vec<(FrontierState, u64)>> {
+    let rows = sqlx::query(
+        "SELECT state, count(*) FROM frontier WHERE site = ? GROUP BY state ORDER BY state",
+    )
+    .bind(site)
+    .fetch_all(pool)
+    .await
+    .ctx("frontier counts")?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some((
+                FrontierState::parse(r.get::<&str, _>(0))?,
+                r.get::<i64, _>(1) as u64,
+            ))
+        })
+        .collect())
+}
+
+/// A list was paged to its end and held `seen`: remember the membership, mark listed-before but
+/// not-listed-now documents taken down (`missing_from_list`), and bring back the ones that
+/// reappear.
+pub(crate) async fn mark_missing_from_list(
+    c: &mut SqliteConnection,
+    site: &str,
+    list_url: &str,
+    seen: Vec<String>,
+    at: &str,
+    run_id: Option<i64>,
+) -> Result<ListCheck> {
+    let list_url = canonical_url(list_url);
+    sqlx::query("CREATE TEMP TABLE IF NOT EXISTS seen_now (url TEXT PRIMARY KEY)")
+        .execute(&mut *c)
+        .await
+        .ctx("seen table")?;
+    sqlx::query("DELETE FROM seen_now")
+        .execute(&mut *c)
+        .await
+        .ctx("seen table")?;
+    for u in &seen {
+        let u = canonical_url(u);
+        sqlx::query("INSERT OR IGNORE INTO seen_now (url) VALUES (?)")
+            .bind(&u)
+            .execute(&mut *c)
+            .await
+            .ctx("seen table")?;
+        sqlx::query(
+            "INSERT INTO list_entries (list_url, url, site, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)
+             ON CONFLICT (list_url, url) DO UPDATE SET last_seen = excluded.last_seen",
+        )
+        .bind(&list_url)
+        .bind(&u)
+        .bind(site)
+        .bind(at)
+        .execute(&mut *c)
+        .await
+        .ctx("list entry")?;
+    }
+    let mut check = ListCheck::default();
+    let missing = sqlx::query(
+        "SELECT d.id FROM list_entries l JOIN documents d ON d.url = l.url
+         WHERE l.list_url = ? AND d.taken_down_at IS NULL AND l.url NOT IN (SELECT url FROM seen_now)",
+    )
+    .bind(&list_url)
+    .fetch_all(&mut *c)
+    .await
+    .ctx("find missing")?;
+    for row in missing {
+        let id: i64 = row.get(0);
+        sqlx::query("UPDATE documents SET taken_down_at = ?, taken_down_reason = 'missing_from_list' WHERE id = ?")
+            .bind(at)
+            .bind(id)
+            .execute(&mut *c)
+            .await
+            .ctx("mark missing")?;
+        insert_event(
+            c,
+            id,
+            "missing_from_list",
+            at,
+            None,
+            None,
+            Some(&list_url),
+            run_id,
+        )
+        .await?;
+        bump(c, run_id, Some(site), Counter::TakenDown).await?;
+        check.missing += 1;
+    }
+    let back = sqlx::query(
+        "SELECT d.id FROM documents d JOIN seen_now s ON s.url = d.url WHERE d.taken_down_reason = 'missing_from_list'",
+    )
+    .fetch_all(&mut *c)
+    .await
+    .ctx("find back")?;
+    for row in back {
+        let id: i64 = row.get(0);
+        sqlx::query(
+            "UPDATE documents SET taken_down_at = NULL, taken_down_reason = NULL WHERE id = ?",
+        )
+        .bind(id)
+        .execute(&mut *c)
+        .await
+        .ctx("mark back")?;
+        insert_event(
+            c,
+            id,
+            "back",
+            at,
+            None,
+            Some("listed again"),
+            Some(&list_url),
+            run_id,
+        )
+        .await?;
+        check.back += 1;
+    }
+    sqlx::query("DELETE FROM seen_now")
+        .execute(&mut *c)
+        .await
+        .ctx("seen table")?;
+    Ok(check)
+}

@@ -1,0 +1,575 @@
+//! Writing fetches, documents, versions, tables and attachments. Every function here runs on the
+//! writer's connection inside the caller's transaction (see `writer.rs`).
+
+use sqlx::{Row, SqliteConnection};
+
+use super::types::{Change, DocChange, FetchKind, FetchOutcome, FetchRecord, StoreOutcome};
+use super::util::{
+    canonical_url, content_hash, disposition_filename, extension, ts, Ctx, PreparedBlob,
+};
+use crate::error::Result;
+use crate::extract::Extracted;
+
+/// A fetch with its body hashed and compressed, and its extraction hashed, off the writer task.
+pub(crate) struct PreparedFetch {
+    pub record: FetchRecord,
+    pub url: String,
+    pub final_url: String,
+    pub blob: Option<PreparedBlob>,
+    pub extracted: Option<(Extracted, String)>,
+}
+
+impl PreparedFetch {
+    pub(crate) fn new(mut record: FetchRecord, extracted: Option<Extracted>) -> Self {
+        let blob = super::util::prepare_blob(&record.body);
+        record.body = Vec::new();
+        let url = canonical_url(&record.url);
+        let final_url = canonical_url(&record.final_url);
+        let extracted = extracted.map(|e| {
+            let h = content_hash(&e);
+            (e, h)
+        });
+        PreparedFetch {
+            record,
+            url,
+            final_url,
+            blob,
+            extracted,
+        }
+    }
+}
+
+/// Cells per multi-row INSERT (5 parameters each).
+const CELLS_PER_STATEMENT: usize = 200;
+
+/// Which per-site run counter to bump.
+#[derive(Clone, Copy)]
+pub(crate) enum Counter {
+    Fetched,
+    New,
+    Changed,
+    Unchanged,
+    TakenDown,
+    Blocked,
+    Failed,
+}
+
+impl Counter {
+    fn column(self) -> &'static str {
+        match self {
+            Counter::Fetched => "fetched",
+            Counter::New => "new",
+            Counter::Changed => "changed",
+            Counter::Unchanged => "unchanged",
+            Counter::TakenDown => "taken_down",
+            Counter::Blocked => "blocked",
+            Counter::Failed => "failed",
+        }
+    }
+}
+
+/// Add one to a run's per-site counter (nothing without both a run and a site).
+pub(crate) async fn bump(
+    c: &mut SqliteConnection,
+    run_id: Option<i64>,
+    site: Option<&str>,
+    counter: Counter,
+) -> Result<()> {
+    bump_all(c, run_id, site, &[counter]).await
+}
+
+/// Add one to each of several counters in one statement.
+pub(crate) async fn bump_all(
+    c: &mut SqliteConnection,
+    run_id: Option<i64>,
+    site: Option<&str>,
+    counters: &[Counter],
+) -> Result<()> {
+    let (Some(run_id), Some(site)) = (run_id, site) else {
+        return Ok(());
+    };
+    if counters.is_empty() {
+        return Ok(());
+    }
+    let cols: Vec<&str> = counters.iter().map(|c| c.column()).collect();
+    let sql = format!(
+        "INSERT INTO run_sites (run_id, site, {}) VALUES (?, ?, {})
+         ON CONFLICT (run_id, site) DO UPDATE SET {}",
+        cols.join(", "),
+        vec!["1"; cols.len()].join(", "),
+        cols.iter()
+            .map(|c| format!("{c} = {c} + 1"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    sqlx::query(&sql)
+        .bind(run_id)
+        .bind(site)
+        .execute(&mut *c)
+        .await
+        .ctx("count run")?;
+    Ok(())
+}
+
+pub(crate) async fn insert_blob(c: &mut SqliteConnection, b: &PreparedBlob) -> Result<()> {
+    sqlx::query("INSERT OR IGNORE INTO blobs (hash, size, compression, data) VALUES (?, ?, ?, ?)")
+        .bind(&b.hash)
+        .bind(b.size)
+        .bind(b.compression)
+        .bind(&b.data)
+        .execute(&mut *c)
+        .await
+        .ctx("insert blob")?;
+    Ok(())
+}
+
+/// The whole of `store_fetch`: response + blob + document/version/tables/FTS or takedown or
+/// attachment link, one unit.
+pub(crate) async fn store_fetch(
+    c: &mut SqliteConnection,
+    p: PreparedFetch,
+) -> Result<StoreOutcome> {
+    let r = &p.record;
+    let at = ts(r.fetched_at);
+    if let Some(b) = &p.blob {
+        insert_blob(c, b).await?;
+    }
+    let headers = serde_json::to_string(&r.headers).expect("strings serialise");
+    let response_id: i64 = sqlx::query(
+        "INSERT INTO responses (run_id, site, kind, url, final_url, status, outcome, headers,
+             content_type, fetched_at, elapsed_ms, body_hash, body_size, charset, charset_source)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(r.run_id)
+    .bind(&r.site)
+    .bind(r.kind.as_str())
+    .bind(&p.url)
+    .bind(&p.final_url)
+    .bind(i64::from(r.status))
+    .bind(r.outcome.as_str())
+    .bind(&headers)
+    .bind(r.header("content-type"))
+    .bind(&at)
+    .bind(r.elapsed_ms as i64)
+    .bind(p.blob.as_ref().map(|b| b.hash.as_str()))
+    .bind(p.blob.as_ref().map_or(0, |b| b.size))
+    .bind(&r.charset)
+    .bind(&r.charset_source)
+    .fetch_one(&mut *c)
+    .await
+    .ctx("insert response")?
+    .get(0);
+
+    let site = r.site.as_deref();
+    let mut counters = vec![Counter::Fetched];
+    let mut out = StoreOutcome {
+        response_id,
+        body_hash: p.blob.as_ref().map(|b| b.hash.clone()),
+        document: None,
+        taken_down: None,
+        attachments_linked: 0,
+    };
+    match (r.outcome, r.kind) {
+        (FetchOutcome::Blocked, _) => counters.push(Counter::Blocked),
+        (FetchOutcome::Gone, _) => {
+            let ev = format!("HTTP {} for {}", r.status, p.final_url);
+            if let Some(id) = mark_gone(c, &p.url, Some(r.status), &ev, &at, r.run_id).await? {
+                out.taken_down = Some(id);
+            }
+        }
+        (FetchOutcome::Ok, FetchKind::Detail) => {
+            if let Some((e, hash)) = &p.extracted {
+                let d = upsert_document(c, &p.url, site, &at, Some(response_id), e, hash, "crawl")
+                    .await?;
+                counters.push(match d.change {
+                    Change::New => Counter::New,
+                    Change::Changed => Counter::Changed,
+                    Change::Unchanged => Counter::Unchanged,
+                });
+                out.document = Some(d);
+            }
+        }
+        (FetchOutcome::Ok, FetchKind::Attachment) => {
+            if let Some(b) = &p.blob {
+                let ct = r.header("content-type").map(str::to_string);
+                let disp = r
+                    .header("content-disposition")
+                    .and_then(disposition_filename);
+                out.attachments_linked = link_attachment(
+                    c,
+                    &p.url,
+                    &p.final_url,
+                    b,
+                    response_id,
+                    ct.as_deref(),
+                    disp.as_deref(),
+                    &at,
+                )
+                .await?;
+            }
+        }
+        _ => {}
+    }
+    bump_all(c, r.run_id, site, &counters).await?;
+    Ok(out)
+}
+
+/// Create or refresh the document at `url` and give it a new version if `hash` differs from the
+/// current one.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn upsert_document(
+    c: &mut SqliteConnection,
+    url: &str,
+    site: Option<&str>,
+    at: &str,
+    response_id: Option<i64>,
+    e: &Extracted,
+    hash: &str,
+    source: &str,
+) -> Result<DocChange> {
+    let existing = sqlx::query(
+        "SELECT d.id, d.current_version, d.taken_down_at, v.content_hash
+         FROM documents d LEFT JOIN versions v ON v.id = d.current_version WHERE d.url = ?",
+    )
+    .bind(url)
+    .fetch_optional(&mut *c)
+    .await
+    .ctx("find document")?;
+
+    let (document_id, current, revived) = match existing {
+        None => {
+            let id: i64 = sqlx::query(
+                "INSERT INTO documents (site, url, first_seen, last_seen) VALUES (?, ?, ?, ?) RETURNING id",
+            )
+            .bind(site)
+            .bind(url)
+            .bind(at)
+            .bind(at)
+            .fetch_one(&mut *c)
+            .await
+            .ctx("insert document")?
+            .get(0);
+            (id, None, false)
+        }
+        Some(row) => {
+            let id: i64 = row.get(0);
+            let current: Option<(i64, String)> = row
+                .get::<Option<i64>, _>(1)
+                .zip(row.get::<Option<String>, _>(3));
+            let was_down = row.get::<Option<String>, _>(2).is_some();
+            // A re-extraction is not a sighting: only crawls move last_seen or revive.
+            if source == "crawl" {
+                sqlx::query(
+                    "UPDATE documents SET last_seen = max(last_seen, ?1), first_seen = min(first_seen, ?1),
+                         taken_down_at = NULL, taken_down_reason = NULL WHERE id = ?2",
+                )
+                .bind(at)
+                .bind(id)
+                .execute(&mut *c)
+                .await
+                .ctx("update document")?;
+                if was_down {
+                    insert_event(c, id, "back", at, None, Some("fetched again"), None, None)
+                        .await?;
+                }
+            }
+            (id, current, was_down && source == "crawl")
+        }
+    };
+
+    if let Some((vid, h)) = &current {
+        if h == hash {
+            upsert_attachments(c, document_id, e, at).await?;
+            return Ok(DocChange {
+                document_id,
+                version_id: *vid,
+                change: Change::Unchanged,
+                revived,
+            });
+        }
+    }
+    let version_id = insert_version(c, document_id, response_id, at, e, hash, source).await?;
+    if let Some((old, _)) = current {
+        // Take the old version out of the search index (external content: give the old values).
+        sqlx::query(
+            "INSERT INTO search_index (search_index, rowid, title, text)
+             SELECT 'delete', id, title, text FROM versions WHERE id = ?",
+        )
+        .bind(old)
+        .execute(&mut *c)
+        .await
+        .ctx("unindex old version")?;
+    }
+    sqlx::query("INSERT INTO search_index (rowid, title, text) VALUES (?, ?, ?)")
+        .bind(version_id)
+        .bind(&e.title)
+        .bind(&e.text)
+        .execute(&mut *c)
+        .await
+        .ctx("index version")?;
+    sqlx::query("UPDATE documents SET current_version = ? WHERE id = ?")
+        .bind(version_id)
+        .bind(document_id)
+        .execute(&mut *c)
+        .await
+        .ctx("set current version")?;
+    upsert_attachments(c, document_id, e, at).await?;
+    let change = if current.is_some() {
+        Change::Changed
+    } else {
+        Change::New
+    };
+    Ok(DocChange {
+        document_id,
+        version_id,
+        change,
+        revived,
+    })
+}
+
+async fn insert_version(
+    c: &mut SqliteConnection,
+    document_id: i64,
+    response_id: Option<i64>,
+    at: &str,
+    e: &Extracted,
+    hash: &str,
+    source: &str,
+) -> Result<i64> {
+    let version_id: i64 = sqlx::query(
+        "INSERT INTO versions (document_id, seq, content_hash, response_id, created_at, source, title, text,
+             published_at, written_at, publisher, index_no, doc_no, category, validity, report_year,
+             attachments, encoding_label, encoding_source, encoding_had_errors, warnings)
+         VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM versions WHERE document_id = ?1),
+                 ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+         RETURNING id",
+    )
+    .bind(document_id)
+    .bind(hash)
+    .bind(response_id)
+    .bind(at)
+    .bind(source)
+    .bind(&e.title)
+    .bind(&e.text)
+    .bind(&e.published_at)
+    .bind(&e.written_at)
+    .bind(&e.publisher)
+    .bind(&e.index_no)
+    .bind(&e.doc_no)
+    .bind(&e.category)
+    .bind(&e.validity)
+    .bind(e.report_year)
+    .bind(serde_json::to_string(&e.attachments).expect("strings serialise"))
+    .bind(&e.encoding.label)
+    .bind(serde_json::to_value(e.encoding.source).ok().and_then(|v| v.as_str().map(str::to_string)))
+    .bind(e.encoding.had_errors)
+    .bind(serde_json::to_string(&e.warnings).expect("strings serialise"))
+    .fetch_one(&mut *c)
+    .await
+    .ctx("insert version")?
+    .get(0);
+
+    for (ti, table) in e.tables.iter().enumerate() {
+        let n_cols = table.iter().map(Vec::len).max().unwrap_or(0);
+        sqlx::query(
+            "INSERT INTO doc_tables (version_id, table_index, n_rows, n_cols) VALUES (?, ?, ?, ?)",
+        )
+        .bind(version_id)
+        .bind(ti as i64)
+        .bind(table.len() as i64)
+        .bind(n_cols as i64)
+        .execute(&mut *c)
+        .await
+        .ctx("insert table")?;
+        let cells: Vec<(i64, i64, &str)> = table
+            .iter()
+            .enumerate()
+            .flat_map(|(ri, row)| {
+                row.iter()
+                    .enumerate()
+                    .map(move |(ci, v)| (ri as i64, ci as i64, v.as_str()))
+            })
+            .collect();
+        for chunk in cells.chunks(CELLS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO table_cells (version_id, table_index, row_index, col_index, value) VALUES {}",
+                vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for (ri, ci, v) in chunk {
+                q = q
+                    .bind(version_id)
+                    .bind(ti as i64)
+                    .bind(*ri)
+                    .bind(*ci)
+                    .bind(*v);
+            }
+            q.execute(&mut *c).await.ctx("insert table cells")?;
+        }
+    }
+    Ok(version_id)
+}
+
+/// Record the document's attachment links; link any already-downloaded body.
+async fn upsert_attachments(
+    c: &mut SqliteConnection,
+    document_id: i64,
+    e: &Extracted,
+    at: &str,
+) -> Result<()> {
+    for a in &e.attachments {
+        let url = canonical_url(&a.url);
+        let ext = extension(&url).or_else(|| extension(&a.name));
+        sqlx::query(
+            "INSERT INTO attachments (document_id, url, name, ext, first_seen, last_seen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+             ON CONFLICT (document_id, url) DO UPDATE SET name = excluded.name,
+                 ext = coalesce(attachments.ext, excluded.ext), last_seen = max(attachments.last_seen, excluded.last_seen)",
+        )
+        .bind(document_id)
+        .bind(&url)
+        .bind(&a.name)
+        .bind(ext)
+        .bind(at)
+        .execute(&mut *c)
+        .await
+        .ctx("upsert attachment")?;
+        // The file may have been fetched before the page that links it was stored.
+        let earlier = sqlx::query(
+            "SELECT r.id, r.body_hash, r.body_size, r.content_type, r.fetched_at, r.headers, r.final_url
+             FROM responses r WHERE r.url = ? AND r.kind = 'attachment' AND r.outcome = 'ok'
+               AND r.body_hash IS NOT NULL ORDER BY r.id DESC LIMIT 1",
+        )
+        .bind(&url)
+        .fetch_optional(&mut *c)
+        .await
+        .ctx("find earlier attachment download")?;
+        if let Some(r) = earlier {
+            let headers: Vec<(String, String)> =
+                serde_json::from_str(r.get::<&str, _>(5)).unwrap_or_default();
+            let disp = headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-disposition"))
+                .and_then(|(_, v)| disposition_filename(v));
+            let ext = disp
+                .as_deref()
+                .and_then(extension)
+                .or_else(|| extension(r.get::<&str, _>(6)));
+            sqlx::query(
+                "UPDATE attachments SET response_id = ?, blob_hash = ?, size = ?, content_type = ?, downloaded_at = ?,
+                     ext = coalesce(ext, ?)
+                 WHERE document_id = ? AND url = ? AND blob_hash IS NULL",
+            )
+            .bind(r.get::<i64, _>(0))
+            .bind(r.get::<String, _>(1))
+            .bind(r.get::<i64, _>(2))
+            .bind(r.get::<Option<String>, _>(3))
+            .bind(r.get::<String, _>(4))
+            .bind(ext)
+            .bind(document_id)
+            .bind(&url)
+            .execute(&mut *c)
+            .await
+            .ctx("link earlier attachment download")?;
+        }
+    }
+    Ok(())
+}
+
+/// Point every attachment row of this URL at the downloaded body. Returns rows linked.
+#[allow(clippy::too_many_arguments)]
+async fn link_attachment(
+    c: &mut SqliteConnection,
+    url: &str,
+    final_url: &str,
+    b: &PreparedBlob,
+    response_id: i64,
+    content_type: Option<&str>,
+    disposition_name: Option<&str>,
+    at: &str,
+) -> Result<u64> {
+    let ext = disposition_name
+        .and_then(extension)
+        .or_else(|| extension(final_url));
+    let res = sqlx::query(
+        "UPDATE attachments SET blob_hash = ?, size = ?, content_type = ?, response_id = ?, downloaded_at = ?,
+             ext = coalesce(ext, ?)
+         WHERE url = ? OR url = ?",
+    )
+    .bind(&b.hash)
+    .bind(b.size)
+    .bind(content_type)
+    .bind(response_id)
+    .bind(at)
+    .bind(ext)
+    .bind(url)
+    .bind(final_url)
+    .execute(&mut *c)
+    .await
+    .ctx("link attachment")?;
+    Ok(res.rows_affected())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_event(
+    c: &mut SqliteConnection,
+    document_id: i64,
+    event: &str,
+    at: &str,
+    status: Option<u16>,
+    evidence: Option<&str>,
+    list_url: Option<&str>,
+    run_id: Option<i64>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO document_events (document_id, event, seen_at, status, evidence, list_url, run_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(document_id)
+    .bind(event)
+    .bind(at)
+    .bind(status.map(i64::from))
+    .bind(evidence)
+    .bind(list_url)
+    .bind(run_id)
+    .execute(&mut *c)
+    .await
+    .ctx("insert document event")?;
+    Ok(())
+}
+
+/// Mark the live document at `url` taken down (gone). Returns its id if it was live.
+pub(crate) async fn mark_gone(
+    c: &mut SqliteConnection,
+    url: &str,
+    status: Option<u16>,
+    evidence: &str,
+    at: &str,
+    run_id: Option<i64>,
+) -> Result<Option<i64>> {
+    let row = sqlx::query(
+        "SELECT id, site, taken_down_at, taken_down_reason FROM documents WHERE url = ?",
+    )
+    .bind(url)
+    .fetch_optional(&mut *c)
+    .await
+    .ctx("find document")?;
+    let Some(row) = row else { return Ok(None) };
+    let id: i64 = row.get(0);
+    let site: Option<String> = row.get(1);
+    let was_live = row.get::<Option<String>, _>(2).is_none();
+    if row.get::<Option<String>, _>(3).as_deref() == Some("gone") {
+        return Ok(None);
+    }
+    sqlx::query("UPDATE documents SET taken_down_at = coalesce(taken_down_at, ?), taken_down_reason = 'gone' WHERE id = ?")
+        .bind(at)
+        .bind(id)
+        .execute(&mut *c)
+        .await
+        .ctx("mark gone")?;
+    insert_event(c, id, "gone", at, status, Some(evidence), None, run_id).await?;
+    if was_live {
+        bump(c, run_id, site.as_deref(), Counter::TakenDown).await?;
+    }
+    Ok(Some(id))
+}
