@@ -343,7 +343,21 @@ impl Fetcher {
                 Ok(f) => robots::from_response(f.status, &f.body, f.outcome.is_blocked(), cfg.robots_retry),
                 Err(FetchError::Status { status, .. }) => robots::from_response(status, b"", false, cfg.robots_retry),
                 Err(e @ (FetchError::Timeout { .. } | FetchError::Connect { .. } | FetchError::Body { .. })) => {
-                    robots::unavailable(e.to_string(), cfg.robots_retry)
+                    // The host itself is unreachable: pause it (later requests fail fast with
+                    // RobotsUnavailable) and report the transport error for this URL.
+                    *state = robots::unavailable(e.to_string(), cfg.robots_retry);
+                    tracing::warn!(host = %host.name, error = %e, "robots.txt unreachable, host paused");
+                    let url = url.to_string();
+                    return Err(match e {
+                        FetchError::Timeout { timeout, attempts, .. } => FetchError::Timeout { url, timeout, attempts },
+                        FetchError::Connect { message, attempts, .. } => {
+                            FetchError::Connect { url, message: format!("robots.txt: {message}"), attempts }
+                        }
+                        FetchError::Body { message, attempts, .. } => {
+                            FetchError::Body { url, message: format!("robots.txt: {message}"), attempts }
+                        }
+                        other => other,
+                    });
                 }
                 Err(FetchError::RetryAfterTooLong { status, .. }) => {
                     robots::unavailable(format!("HTTP {status} with a long Retry-After"), cfg.robots_retry)

@@ -103,7 +103,8 @@ pub fn unavailable(reason: String, retry: Duration) -> RobotsState {
 
 /// Crawl-delay as a duration (negative or absurd values ignored).
 pub fn crawl_delay(r: &Robot) -> Option<Duration> {
-    r.delay.filter(|d| d.is_finite() && *d > 0.0).map(|d| Duration::from_secs_f32(d.min(86_400.0)))
+    // Whole milliseconds: the f32 of "0.3" is not exactly 0.3 s.
+    r.delay.filter(|d| d.is_finite() && *d > 0.0).map(|d| Duration::from_millis((f64::from(d.min(86_400.0)) * 1000.0).round() as u64))
 }
 
 /// Path and query of `url`, as robots rules match them.

@@ -179,7 +179,7 @@ fn reason(status: u16) -> &'static str {
 }
 
 /// Write `resp`. Returns false when the connection must be closed afterwards.
-pub async fn write_response(stream: &mut TcpStream, resp: &HttpResponse, head_only: bool) -> std::io::Result<bool> {
+pub async fn write_response<W: tokio::io::AsyncWrite + Unpin>(stream: &mut W, resp: &HttpResponse, head_only: bool) -> std::io::Result<bool> {
     let mut head = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
     for (k, v) in &resp.headers {
         head.push_str(&format!("{k}: {v}\r\n"));

@@ -447,7 +447,18 @@ async fn serve_connection(state: Arc<State>, mut stream: TcpStream) {
             user_agent: req.header("user-agent").map(str::to_string),
             cookie: req.header("cookie").map(str::to_string),
         });
-        let keep = handle(&state, site, &req, &mut stream).await;
+        // While answering, watch the client: if it gives up (timeout) and closes the
+        // connection, the request is no longer in flight. Bytes it sends meanwhile (the next
+        // request) are kept.
+        let mut extra = Vec::new();
+        let keep = {
+            let (mut rd, mut wr) = stream.split();
+            tokio::select! {
+                keep = handle(&state, site, &req, &mut wr) => keep,
+                _ = watch_close(&mut rd, &mut extra) => false,
+            }
+        };
+        buf.extend_from_slice(&extra);
         state.meter.done(&req.host);
         if !keep {
             return;
@@ -455,14 +466,26 @@ async fn serve_connection(state: Arc<State>, mut stream: TcpStream) {
     }
 }
 
+/// Resolves when the peer closes (or resets) the connection; data read meanwhile goes to `extra`.
+async fn watch_close(rd: &mut tokio::net::tcp::ReadHalf<'_>, extra: &mut Vec<u8>) {
+    use tokio::io::AsyncReadExt;
+    let mut chunk = [0u8; 4096];
+    loop {
+        match rd.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => extra.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
 /// Answer one request; false when the connection must be dropped.
-async fn handle(state: &State, site: Option<usize>, req: &HttpRequest, stream: &mut TcpStream) -> bool {
+async fn handle(state: &State, site: Option<usize>, req: &HttpRequest, stream: &mut tokio::net::tcp::WriteHalf<'_>) -> bool {
     let plan = state.plan(site, req);
     if !plan.latency.is_zero() {
         tokio::time::sleep(plan.latency).await;
     }
     if let Some(Fault::Reset { .. }) = plan.terminal {
-        let _ = stream.set_zero_linger();
+        let _ = stream.as_ref().set_zero_linger();
         return false;
     }
     let mut resp = state.respond(site, req, plan.terminal);
