@@ -46,8 +46,10 @@ pub enum Fault {
     Huge { len: u64, chunked: bool },
     /// `path` → `path?loop=1` → `path` … (302).
     RedirectLoop,
-    /// 302 to this absolute URL (e.g. another mock host).
+    /// 302 to this absolute URL.
     RedirectTo(String),
+    /// 302 to `path` on another mock site (another host).
+    RedirectToSite { site: usize, path: String },
     /// `hops` 302 redirects (`?hop=1`, `?hop=2` …) before the real page.
     RedirectChain { hops: u32 },
     /// A 瑞数-style 412 JS challenge page.
@@ -113,6 +115,7 @@ struct State {
     faults: Vec<FaultRule>,
     robots: Vec<Robots>,
     meter: Meter,
+    port: u16,
 }
 
 /// Builder for [`MockServer`].
@@ -197,9 +200,9 @@ impl MockBuilder {
             })
             .collect();
         let faults = self.faults.into_iter().map(|(target, fault)| FaultRule { target, fault, hits: AtomicU32::new(0) }).collect();
-        let state = Arc::new(State { sites, faults, robots, meter: Meter::default() });
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind mock server");
         let addr = listener.local_addr().unwrap();
+        let state = Arc::new(State { sites, faults, robots, meter: Meter::default(), port: addr.port() });
         let st = state.clone();
         let task = tokio::spawn(async move {
             loop {
@@ -273,7 +276,8 @@ impl MockServer {
         self.state.sites.iter().map(|s| (s.host.clone(), self.addr)).collect()
     }
 
-    /// A fetch configuration for tests: resolve overrides, short timeouts and backoffs.
+    /// A fetch configuration for tests: resolve overrides, short timeouts and backoffs, and
+    /// the builder's rate as the default for hosts without a registered rule.
     pub fn fetch_config(&self) -> FetchConfig {
         FetchConfig {
             contact: "crawler-tests@example.org".into(),
@@ -286,6 +290,8 @@ impl MockServer {
             slowdown_for: Duration::from_secs(5),
             robots_retry: Duration::from_secs(60),
             resolve: self.resolve(),
+            // Hosts without a registered rule are mock hosts too: same rate as the rules.
+            default_rate: self.rate,
             ..FetchConfig::default()
         }
     }
@@ -396,6 +402,10 @@ impl State {
                     return HttpResponse::redirect(302, &to);
                 }
                 Fault::RedirectTo(location) => return HttpResponse::redirect(302, &location),
+                Fault::RedirectToSite { site, path } => {
+                    let location = format!("http://{}:{}{path}", self.sites[site].host, self.port);
+                    return HttpResponse::redirect(302, &location);
+                }
                 Fault::RedirectChain { hops } => {
                     let n: u32 = req.param("hop").and_then(|v| v.parse().ok()).unwrap_or(0);
                     if n < hops {
