@@ -29,7 +29,7 @@ async fn every_style_and_encoding_serves_lists_details_and_attachments() {
         .per_page(3)
         .mixed_styles()
         .mixed_encodings()
-        .rate(40, Duration::from_secs(1))
+        .rate(20, Duration::from_secs(1))
         .start()
         .await;
     let fetcher = Fetcher::new(mock.fetch_config()).unwrap();

@@ -46,8 +46,13 @@ impl HttpRequest {
     }
 }
 
-/// Read one request from `stream`. `Ok(None)` on a clean close between requests.
-pub async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<Option<HttpRequest>> {
+/// Read one request from `stream`. `Ok(None)` on a clean close between requests. Also returns
+/// when its first byte arrived.
+pub async fn read_request(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Option<(HttpRequest, tokio::time::Instant)>> {
+    let mut first_byte = (!buf.is_empty()).then(tokio::time::Instant::now);
     let head_end = loop {
         if let Some(p) = find(buf, b"\r\n\r\n") {
             break p;
@@ -60,8 +65,10 @@ pub async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io:
         if n == 0 {
             return Ok(None);
         }
+        first_byte.get_or_insert_with(tokio::time::Instant::now);
         buf.extend_from_slice(&chunk[..n]);
     };
+    let first_byte = first_byte.unwrap_or_else(tokio::time::Instant::now);
     let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
     let mut lines = head.split("\r\n");
     let request_line = lines.next().unwrap_or_default();
@@ -100,7 +107,7 @@ pub async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io:
         }
     };
     let host = authority.rsplit_once(':').map(|(h, _)| h).unwrap_or(&authority).to_ascii_lowercase();
-    Ok(Some(HttpRequest { method, target, host, via_proxy, headers, body }))
+    Ok(Some((HttpRequest { method, target, host, via_proxy, headers, body }, first_byte)))
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {

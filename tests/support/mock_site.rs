@@ -207,8 +207,9 @@ impl MockBuilder {
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else { continue };
+                let accepted = Instant::now();
                 let st = st.clone();
-                tokio::spawn(async move { serve_connection(st, stream).await });
+                tokio::spawn(async move { serve_connection(st, stream, accepted).await });
             }
         });
         MockServer { addr, state, rate: self.rate, concurrency: self.concurrency, task }
@@ -419,10 +420,8 @@ impl State {
                 Fault::Waf403 => return HttpResponse::new(403, "text/html; charset=utf-8", WAF_PAGE),
                 Fault::Deleted => return HttpResponse::new(200, "text/html; charset=utf-8", DELETED_PAGE),
                 Fault::Gone410 => return HttpResponse::new(410, "text/html", "<html><body>Gone</body></html>"),
-                Fault::CookieWarmup => {
-                    if !req.header("cookie").is_some_and(|c| c.contains("wzws_cid=")) {
-                        return HttpResponse::redirect(307, &req.target).header("Set-Cookie", "wzws_cid=8f3a61c0d2; Path=/; HttpOnly");
-                    }
+                Fault::CookieWarmup if !req.header("cookie").is_some_and(|c| c.contains("wzws_cid=")) => {
+                    return HttpResponse::redirect(307, &req.target).header("Set-Cookie", "wzws_cid=8f3a61c0d2; Path=/; HttpOnly");
                 }
                 _ => {}
             }
@@ -440,19 +439,27 @@ impl State {
     }
 }
 
-async fn serve_connection(state: Arc<State>, mut stream: TcpStream) {
+/// Serve one connection. A request's time is when the server first saw it: the TCP accept for
+/// the first request on a fresh connection (what a webmaster's firewall counts), the first byte
+/// otherwise.
+async fn serve_connection(state: Arc<State>, mut stream: TcpStream, accepted: Instant) {
     let mut buf = Vec::new();
+    let mut first = true;
     loop {
-        let req = match read_request(&mut stream, &mut buf).await {
+        let (req, first_byte) = match read_request(&mut stream, &mut buf).await {
             Ok(Some(r)) => r,
             _ => return,
         };
+        // (A connection opened by one request but first used by a later one — hyper's pool can
+        // do that — has a long accept→first-byte gap: then the first byte counts.)
+        let fresh = std::mem::take(&mut first) && first_byte - accepted < Duration::from_millis(10);
+        let at = if fresh { accepted } else { first_byte };
         let site = state.site_of(&req.host);
         state.meter.record(Hit {
             host: req.host.clone(),
             method: req.method.clone(),
             target: req.target.clone(),
-            at: Instant::now(),
+            at,
             via_proxy: req.via_proxy,
             user_agent: req.header("user-agent").map(str::to_string),
             cookie: req.header("cookie").map(str::to_string),
