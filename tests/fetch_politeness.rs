@@ -15,7 +15,7 @@ fn detail_requests(mock: &MockServer, i: usize) -> Vec<Request> {
     mock.site(i).docs.iter().map(|d| Request::get(mock.url(i, &d.path)).site(mock.site(i).name.clone())).collect()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_fetches_never_exceed_the_rule_rate() {
     let mock = MockServer::builder().sites(2).docs_per_site(8).rate(10, Duration::from_secs(1)).mixed_styles().start().await;
     let fetcher = Fetcher::new(mock.fetch_config()).unwrap();
@@ -36,7 +36,7 @@ async fn concurrent_fetches_never_exceed_the_rule_rate() {
     mock.assert_all_polite();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrency_cap_is_used_and_never_exceeded() {
     let mock = MockServer::builder()
         .docs_per_site(6)
@@ -54,7 +54,7 @@ async fn concurrency_cap_is_used_and_never_exceeded() {
     mock.assert_polite(0, mock.rate(), 2);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_host_does_not_slow_another() {
     let mock = MockServer::builder()
         .sites(2)
@@ -89,7 +89,7 @@ async fn a_slow_host_does_not_slow_another() {
     mock.assert_polite(1, mock.rate(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_hosts_get_the_default_rate_and_site_requests_inherit_the_site_policy() {
     let mock = MockServer::builder().sites(3).docs_per_site(3).rate(20, Duration::from_secs(1)).start().await;
     let default_rate = Rate { requests: 4, per: Duration::from_secs(1) };
@@ -108,7 +108,7 @@ async fn unknown_hosts_get_the_default_rate_and_site_requests_inherit_the_site_p
     assert_eq!(fetcher.host(&mock.site(2).host).unwrap().policy().interval, Duration::from_millis(50));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_meter_catches_a_client_without_limits() {
     let mock = MockServer::builder().docs_per_site(5).start().await;
     let mut b = reqwest::Client::builder();

@@ -21,7 +21,7 @@ fn text_of(site: &SiteContent, body: &[u8]) -> String {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_style_and_encoding_serves_lists_details_and_attachments() {
     let mock = MockServer::builder()
         .sites(6)
