@@ -1,0 +1,172 @@
+//! Per-host politeness: one [`Host`] per host name with a governor rate limiter (the rule's rate,
+//! burst 1), a pacing gate for everything that can only make the host *slower* (Crawl-delay,
+//! Retry-After pauses, slow-down after 429/503), and a semaphore capping requests in flight.
+//!
+//! Every request to the host — first attempts, retries, redirect hops, robots.txt — takes a slot
+//! here, so the rule's rate holds across retries.
+
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+use crate::site::Rate;
+
+use super::robots::RobotsState;
+
+/// The politeness settings of one host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostPolicy {
+    /// Minimum spacing between request starts from the rule's rate (`per / requests`).
+    pub interval: Duration,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Name of the site the host belongs to, if any (for messages).
+    pub site: Option<String>,
+    /// robots.txt is ignored for this host (the rule's reason).
+    pub ignore_robots: Option<String>,
+}
+
+impl HostPolicy {
+    /// The spacing a rate implies; a zero rate means one request per `per`.
+    pub fn interval_of(rate: Rate) -> Duration {
+        let n = rate.requests.max(1);
+        rate.per / n
+    }
+}
+
+/// Mutable pacing state, guarded by a std mutex (never held across an await).
+#[derive(Debug)]
+struct Pace {
+    /// Earliest start of the next request.
+    next: Instant,
+    /// Current spacing: max(rule interval, Crawl-delay), times the slow-down factor while it lasts.
+    crawl_delay: Option<Duration>,
+    /// Slow-down after 429/503: factor and until when.
+    slow: Option<(u32, Instant)>,
+    /// A server-requested pause (Retry-After): no request starts before this.
+    paused_until: Option<Instant>,
+}
+
+/// One host's limiter, pacing gate, concurrency cap and robots cache.
+#[derive(Debug)]
+pub struct Host {
+    /// `host[:port]` as in the URL.
+    pub name: String,
+    policy: HostPolicy,
+    limiter: DefaultDirectRateLimiter,
+    pace: Mutex<Pace>,
+    semaphore: Arc<Semaphore>,
+    /// robots.txt state; the async mutex also makes concurrent first requests wait for one fetch.
+    pub(crate) robots: tokio::sync::Mutex<RobotsState>,
+}
+
+/// A granted slot: holds the concurrency permit until dropped.
+#[derive(Debug)]
+pub struct Slot {
+    _permit: OwnedSemaphorePermit,
+    /// How long the caller waited for the slot.
+    pub waited: Duration,
+}
+
+impl Host {
+    /// A host with the given policy.
+    pub fn new(name: impl Into<String>, policy: HostPolicy) -> Host {
+        let interval = policy.interval.max(Duration::from_millis(1));
+        let quota = Quota::with_period(interval).expect("non-zero interval").allow_burst(NonZeroU32::MIN);
+        Host {
+            name: name.into(),
+            limiter: RateLimiter::direct(quota),
+            pace: Mutex::new(Pace { next: Instant::now(), crawl_delay: None, slow: None, paused_until: None }),
+            semaphore: Arc::new(Semaphore::new(policy.concurrency.max(1))),
+            robots: tokio::sync::Mutex::new(RobotsState::Unknown),
+            policy,
+        }
+    }
+
+    /// The policy the host was registered with.
+    pub fn policy(&self) -> &HostPolicy {
+        &self.policy
+    }
+
+    /// The spacing in force right now (rule interval, raised by Crawl-delay and slow-down).
+    pub fn current_interval(&self) -> Duration {
+        let mut pace = self.pace.lock().expect("pace lock");
+        Self::interval_locked(&self.policy, &mut pace, Instant::now())
+    }
+
+    fn interval_locked(policy: &HostPolicy, pace: &mut Pace, now: Instant) -> Duration {
+        let mut iv = policy.interval.max(pace.crawl_delay.unwrap_or_default());
+        match pace.slow {
+            Some((factor, until)) if until > now => iv *= factor,
+            Some(_) => pace.slow = None,
+            None => {}
+        }
+        iv
+    }
+
+    /// Wait for a concurrency permit, then for the next start time. The returned slot must be
+    /// held for the whole request, body included.
+    pub async fn acquire(&self) -> Slot {
+        let t0 = Instant::now();
+        let permit = self.semaphore.clone().acquire_owned().await.expect("host semaphore is never closed");
+        loop {
+            // Reserve a start time under the lock, then sleep outside it.
+            let start = {
+                let mut pace = self.pace.lock().expect("pace lock");
+                let now = Instant::now();
+                let mut start = pace.next.max(now);
+                if let Some(p) = pace.paused_until {
+                    if p > start {
+                        start = p;
+                    } else if p <= now {
+                        pace.paused_until = None;
+                    }
+                }
+                let iv = Self::interval_locked(&self.policy, &mut pace, start);
+                pace.next = start + iv;
+                start
+            };
+            tokio::time::sleep_until(start).await;
+            // A pause (Retry-After) may have begun while we slept: take a new slot after it.
+            let paused = self.pace.lock().expect("pace lock").paused_until.is_some_and(|p| p > Instant::now());
+            if !paused {
+                break;
+            }
+        }
+        // The rule's own rate, enforced by governor as the hard ceiling.
+        self.limiter.until_ready().await;
+        Slot { _permit: permit, waited: t0.elapsed() }
+    }
+
+    /// Raise the spacing to robots.txt's Crawl-delay (never lowers it below the rule's rate).
+    pub fn set_crawl_delay(&self, delay: Option<Duration>) {
+        let mut pace = self.pace.lock().expect("pace lock");
+        pace.crawl_delay = delay.filter(|d| *d > self.policy.interval);
+    }
+
+    /// The server asked for a pause (429/503 with Retry-After): no request to this host starts
+    /// before `wait` has passed, and the host runs `factor` times slower for `for_how_long`.
+    pub fn back_off(&self, wait: Duration, factor: u32, for_how_long: Duration) {
+        let mut pace = self.pace.lock().expect("pace lock");
+        let now = Instant::now();
+        let until = now + wait;
+        pace.paused_until = Some(pace.paused_until.map_or(until, |p| p.max(until)));
+        if pace.next < until {
+            pace.next = until;
+        }
+        if factor > 1 {
+            let slow_until = until + for_how_long;
+            let f = pace.slow.map_or(factor, |(f, _)| f.max(factor));
+            pace.slow = Some((f, slow_until));
+        }
+    }
+
+    /// Requests currently in flight (permits taken).
+    pub fn in_flight(&self) -> usize {
+        self.policy.concurrency.max(1) - self.semaphore.available_permits()
+    }
+}
