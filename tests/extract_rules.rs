@@ -210,6 +210,42 @@ fn nested_layout_tables_only_leaf_tables_are_tables() {
 }
 
 #[test]
+fn page_frame_table_is_layout_and_its_article_block_is_the_content() {
+    // The old template of sites/dongfeng (no CMS markers): header, nav, then one wide table
+    // whose cells are a side menu and the article (metadata list, heading, article div, editor).
+    let para = |t: &str| format!("<p>\u{3000}\u{3000}{t}</p>");
+    let article: String = [
+        "今年以来，在县委、县政府的正确领导下，政务服务中心积极践行党的群众路线。",
+        "一、主要工作",
+        "扎实开展党的群众路线教育实践活动，全面提高为民服务的能力和水平。",
+        "根据全县专项整治工作部署会议要求，中心牵头开展了行政审批改革障碍专项整治。",
+    ]
+    .iter()
+    .map(|t| para(t))
+    .collect();
+    let body = format!(
+        r#"<div class="topbar"><span>欢迎访问东丰县人民政府门户网站！</span><span><a href="/login.html">登录</a> <a href="/register.html">注册</a> | <a href="/wzdt/">网站地图</a></span></div>
+<div class="nav"><ul><li><a href="/">首页</a></li><li><a href="/zwgk/">政务公开</a></li><li><a href="/hdjl/">互动交流</a></li></ul></div>
+<table width="1000" align="center"><tr>
+<td width="230" class="left"><div class="left_tit">政府信息公开</div><ul class="left_menu"><li><a href="a/">政府信息公开指南</a></li><li><a href="b/">政府信息公开制度</a></li><li><a href="c/">政府信息公开年报</a></li></ul></td>
+<td width="770"><ul class="info_list"><li><span>索　引　号：</span>11220421013784578Y/2015-00003</li><li><span>发布机构：</span>东丰县政务服务中心</li><li><span>发布日期：</span>2015年01月29日</li></ul>
+<h1>东丰县2014年度政府信息公开工作年度报告</h1><div>{article}</div><div class="editor">责任编辑：孙喆</div></td>
+</tr></table><div class="footer"><p>主办单位：东丰县人民政府办公室</p></div>"#
+    );
+    let e = run(&page("", &body), None);
+    assert!(e.tables.is_empty(), "the frame is not a data table: {:?}", e.tables);
+    assert_eq!(
+        e.text,
+        "今年以来，在县委、县政府的正确领导下，政务服务中心积极践行党的群众路线。\n\n一、主要工作\n\n\
+         扎实开展党的群众路线教育实践活动，全面提高为民服务的能力和水平。\n\n\
+         根据全县专项整治工作部署会议要求，中心牵头开展了行政审批改革障碍专项整治。"
+    );
+    assert_eq!(e.warnings, vec!["content: generic fallback: text density (div)".to_string()]);
+    assert_eq!(e.publisher.as_deref(), Some("东丰县政务服务中心"));
+    assert_eq!(e.index_no.as_deref(), Some("11220421013784578Y/2015-00003"));
+}
+
+#[test]
 fn attachments_of_every_kind_resolved_and_deduplicated() {
     let head = r#"<base href="http://www.example.gov.cn/zwgk/zfxxgknb/201903/">"#;
     let body = r#"<div id="zoom"><p>附件：</p>
