@@ -153,6 +153,50 @@ fn meta_tags_case_insensitive_and_bad_values_rejected() {
     assert_eq!(e.published_at, None);
 }
 
+/// A page with a short ContentSource and a 发布机构 block naming the full publisher.
+fn publisher_page(extra_body: &str) -> String {
+    page(
+        r#"<meta name="ContentSource" content="区政府办">"#,
+        &format!(
+            r#"<table class="xxgk_table"><tr><td>索引号：</td><td>11210900MB1234567X/2019-00012</td><td>发布机构：</td><td>细河区人民政府办公室</td></tr>
+<tr><td>发布日期：</td><td>2019-01-25</td><td>文号：</td><td></td></tr></table>{extra_body}
+<div id="zoom"><p>细河区2018年政府信息公开工作年度报告正文第一段。</p></div>"#
+        ),
+    )
+}
+
+#[test]
+fn family_defaults_do_not_beat_the_publisher_block() {
+    for family in nianbao::site::family_names() {
+        let rule = nianbao::site::family_rule(family).unwrap();
+        assert!(rule.publisher.is_empty(), "family {family} sets a publisher selector");
+        let e = run(&publisher_page(""), Some(&rule));
+        assert_eq!(e.publisher.as_deref(), Some("细河区人民政府办公室"), "family {family}");
+    }
+    // Without a block, ContentSource is the fallback.
+    let rule = nianbao::site::family_rule("hanweb").unwrap();
+    let html = page(r#"<meta name="ContentSource" content="区政府办">"#, "<div id=zoom><p>正文第一段正文第一段。</p></div>");
+    assert_eq!(run(&html, Some(&rule)).publisher.as_deref(), Some("区政府办"));
+}
+
+#[test]
+fn a_site_rules_own_publisher_selector_still_wins() {
+    let src = r#"
+name = "xihe"
+title = "阜新市细河区人民政府"
+domains = ["www.xihe.gov.cn"]
+extends = "hanweb"
+[detail]
+publisher = ".source@data-name"
+"#;
+    let site = nianbao::site::parse_str("xihe.toml", src).unwrap_or_else(|e| panic!("{e}"));
+    let e = run(&publisher_page(r#"<span class="source" data-name="阜新市细河区人民政府办公室">来源</span>"#), Some(&site.detail));
+    assert_eq!(e.publisher.as_deref(), Some("阜新市细河区人民政府办公室"));
+    // The same site without the selector: the block.
+    let site = nianbao::site::parse_str("xihe.toml", &src.replace("publisher = \".source@data-name\"", "")).unwrap();
+    assert_eq!(run(&publisher_page(""), Some(&site.detail)).publisher.as_deref(), Some("细河区人民政府办公室"));
+}
+
 #[test]
 fn rule_selectors_win_and_fall_through_in_order() {
     let body = r#"<h1 class="t">规则标题2022年度报告</h1><span class="src">来源：规则来源</span><span class="d">2023-02-01</span>

@@ -360,11 +360,13 @@ pub(crate) struct MetaTags {
 
 static META_SEL: LazyLock<Selector> = LazyLock::new(|| Selector::parse("meta[name][content]").expect("meta selector"));
 
-/// Read `ArticleTitle`, `PubDate` (also `publishdate`, `firstpublishedtime`) and `ContentSource`.
+/// Read `ArticleTitle`, `PubDate` (also `publishdate`, `firstpublishedtime`) and `ContentSource`
+/// (also `source`).
 pub(crate) fn meta_tags(doc: &Html) -> MetaTags {
     let mut tags = MetaTags::default();
     let mut site_name = None;
     let mut fallback_date = None;
+    let mut fallback_source = None;
     for el in doc.select(&META_SEL) {
         let (Some(name), Some(content)) = (el.value().attr("name"), el.value().attr("content")) else { continue };
         let content = collapse_spaces(content);
@@ -376,6 +378,7 @@ pub(crate) fn meta_tags(doc: &Html) -> MetaTags {
             "pubdate" if tags.published_at.is_none() => tags.published_at = parse_date(&content),
             "publishdate" | "firstpublishedtime" if fallback_date.is_none() => fallback_date = parse_date(&content),
             "contentsource" if tags.publisher.is_none() => tags.publisher = Some(content),
+            "source" if fallback_source.is_none() => fallback_source = Some(content),
             "sitename" => site_name = Some(content),
             _ => {}
         }
@@ -386,6 +389,9 @@ pub(crate) fn meta_tags(doc: &Html) -> MetaTags {
     }
     if tags.published_at.is_none() {
         tags.published_at = fallback_date;
+    }
+    if tags.publisher.is_none() {
+        tags.publisher = fallback_source;
     }
     tags
 }
@@ -440,5 +446,13 @@ mod tests {
         assert_eq!(count_labels("索 引 号"), 1);
         assert!(!is_meta_line("本报告的数据来源：统计局"));
         assert!(is_meta_line("发布时间:2019-03-11 08:46:42"));
+    }
+
+    #[test]
+    fn meta_source_is_the_last_publisher_fallback() {
+        let tags = |head: &str| meta_tags(&Html::parse_document(&format!("<html><head>{head}</head></html>")));
+        assert_eq!(tags(r#"<meta name="source" content="新华社">"#).publisher.as_deref(), Some("新华社"));
+        let both = r#"<meta name="source" content="新华社"><meta name="ContentSource" content="县政府办">"#;
+        assert_eq!(tags(both).publisher.as_deref(), Some("县政府办"), "ContentSource first, wherever it stands");
     }
 }
