@@ -153,6 +153,50 @@ fn meta_tags_case_insensitive_and_bad_values_rejected() {
     assert_eq!(e.published_at, None);
 }
 
+/// A page with a short ContentSource and a 发布机构 block naming the full publisher.
+fn publisher_page(extra_body: &str) -> String {
+    page(
+        r#"<meta name="ContentSource" content="区政府办">"#,
+        &format!(
+            r#"<table class="xxgk_table"><tr><td>索引号：</td><td>11210900MB1234567X/2019-00012</td><td>发布机构：</td><td>细河区人民政府办公室</td></tr>
+<tr><td>发布日期：</td><td>2019-01-25</td><td>文号：</td><td></td></tr></table>{extra_body}
+<div id="zoom"><p>细河区2018年政府信息公开工作年度报告正文第一段。</p></div>"#
+        ),
+    )
+}
+
+#[test]
+fn family_defaults_do_not_beat_the_publisher_block() {
+    for family in nianbao::site::family_names() {
+        let rule = nianbao::site::family_rule(family).unwrap();
+        assert!(rule.publisher.is_empty(), "family {family} sets a publisher selector");
+        let e = run(&publisher_page(""), Some(&rule));
+        assert_eq!(e.publisher.as_deref(), Some("细河区人民政府办公室"), "family {family}");
+    }
+    // Without a block, ContentSource is the fallback.
+    let rule = nianbao::site::family_rule("hanweb").unwrap();
+    let html = page(r#"<meta name="ContentSource" content="区政府办">"#, "<div id=zoom><p>正文第一段正文第一段。</p></div>");
+    assert_eq!(run(&html, Some(&rule)).publisher.as_deref(), Some("区政府办"));
+}
+
+#[test]
+fn a_site_rules_own_publisher_selector_still_wins() {
+    let src = r#"
+name = "xihe"
+title = "阜新市细河区人民政府"
+domains = ["www.xihe.gov.cn"]
+extends = "hanweb"
+[detail]
+publisher = ".source@data-name"
+"#;
+    let site = nianbao::site::parse_str("xihe.toml", src).unwrap_or_else(|e| panic!("{e}"));
+    let e = run(&publisher_page(r#"<span class="source" data-name="阜新市细河区人民政府办公室">来源</span>"#), Some(&site.detail));
+    assert_eq!(e.publisher.as_deref(), Some("阜新市细河区人民政府办公室"));
+    // The same site without the selector: the block.
+    let site = nianbao::site::parse_str("xihe.toml", &src.replace("publisher = \".source@data-name\"", "")).unwrap();
+    assert_eq!(run(&publisher_page(""), Some(&site.detail)).publisher.as_deref(), Some("细河区人民政府办公室"));
+}
+
 #[test]
 fn rule_selectors_win_and_fall_through_in_order() {
     let body = r#"<h1 class="t">规则标题2022年度报告</h1><span class="src">来源：规则来源</span><span class="d">2023-02-01</span>
@@ -207,6 +251,42 @@ fn nested_layout_tables_only_leaf_tables_are_tables() {
     let e = run(&page("", body), None);
     assert_eq!(e.tables, vec![vec![vec!["项目".to_string(), "件数".into()], vec!["新收申请".into(), "5".into()]]]);
     assert_eq!(e.text, "一、总体情况\n\n项目 | 件数\n新收申请 | 5\n\n单格包装表里的段落文字。");
+}
+
+#[test]
+fn page_frame_table_is_layout_and_its_article_block_is_the_content() {
+    // The old template of sites/dongfeng (no CMS markers): header, nav, then one wide table
+    // whose cells are a side menu and the article (metadata list, heading, article div, editor).
+    let para = |t: &str| format!("<p>\u{3000}\u{3000}{t}</p>");
+    let article: String = [
+        "今年以来，在县委、县政府的正确领导下，政务服务中心积极践行党的群众路线。",
+        "一、主要工作",
+        "扎实开展党的群众路线教育实践活动，全面提高为民服务的能力和水平。",
+        "根据全县专项整治工作部署会议要求，中心牵头开展了行政审批改革障碍专项整治。",
+    ]
+    .iter()
+    .map(|t| para(t))
+    .collect();
+    let body = format!(
+        r#"<div class="topbar"><span>欢迎访问东丰县人民政府门户网站！</span><span><a href="/login.html">登录</a> <a href="/register.html">注册</a> | <a href="/wzdt/">网站地图</a></span></div>
+<div class="nav"><ul><li><a href="/">首页</a></li><li><a href="/zwgk/">政务公开</a></li><li><a href="/hdjl/">互动交流</a></li></ul></div>
+<table width="1000" align="center"><tr>
+<td width="230" class="left"><div class="left_tit">政府信息公开</div><ul class="left_menu"><li><a href="a/">政府信息公开指南</a></li><li><a href="b/">政府信息公开制度</a></li><li><a href="c/">政府信息公开年报</a></li></ul></td>
+<td width="770"><ul class="info_list"><li><span>索　引　号：</span>11220421013784578Y/2015-00003</li><li><span>发布机构：</span>东丰县政务服务中心</li><li><span>发布日期：</span>2015年01月29日</li></ul>
+<h1>东丰县2014年度政府信息公开工作年度报告</h1><div>{article}</div><div class="editor">责任编辑：孙喆</div></td>
+</tr></table><div class="footer"><p>主办单位：东丰县人民政府办公室</p></div>"#
+    );
+    let e = run(&page("", &body), None);
+    assert!(e.tables.is_empty(), "the frame is not a data table: {:?}", e.tables);
+    assert_eq!(
+        e.text,
+        "今年以来，在县委、县政府的正确领导下，政务服务中心积极践行党的群众路线。\n\n一、主要工作\n\n\
+         扎实开展党的群众路线教育实践活动，全面提高为民服务的能力和水平。\n\n\
+         根据全县专项整治工作部署会议要求，中心牵头开展了行政审批改革障碍专项整治。"
+    );
+    assert_eq!(e.warnings, vec!["content: generic fallback: text density (div)".to_string()]);
+    assert_eq!(e.publisher.as_deref(), Some("东丰县政务服务中心"));
+    assert_eq!(e.index_no.as_deref(), Some("11220421013784578Y/2015-00003"));
 }
 
 #[test]

@@ -19,27 +19,7 @@ fn load(dir: &Path) -> SiteSet {
 /// Fixture fields whose current output is wrong; the expected files hold the right value. Each
 /// entry: (site, case, field, what is wrong). The test below fails when one of these starts to
 /// pass, so the entry gets removed with the fix.
-const KNOWN_DEFECTS: &[(&str, &str, &str, &str)] = &[
-    (
-        "xihe",
-        "report-2018",
-        "publisher",
-        "the hanweb family's `publisher = meta[name=ContentSource]@content` is a rule selector and so \
-         beats the metadata block's 发布机构 (细河区人民政府办公室); got 区政府办",
-    ),
-    (
-        "yuhua",
-        "summary-2015",
-        "publisher",
-        "same: family ContentSource (区政务中心) beats the block's 发布机构 雨花区政务服务中心",
-    ),
-    (
-        "lishui",
-        "xxgk-2023",
-        "publisher",
-        "same: family ContentSource (市府办) beats table.xxgk_article's 发布机构 市政府",
-    ),
-];
+const KNOWN_DEFECTS: &[(&str, &str, &str, &str)] = &[];
 
 #[test]
 fn every_site_fixture_passes_but_the_known_defects() {

@@ -82,14 +82,10 @@ pub(crate) fn is_hidden(e: &Element) -> bool {
     {
         return true;
     }
-    match e.attr("style") {
-        Some(style) => {
-            let compact: String =
-                style.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
-            compact.contains("display:none")
-        }
-        None => false,
-    }
+    e.attr("style").is_some_and(|style| {
+        let compact: String = style.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
+        compact.contains("display:none")
+    })
 }
 
 /// CJK ideographs, kana, hangul, CJK punctuation and full-width forms.

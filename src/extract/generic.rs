@@ -11,7 +11,7 @@
 //!
 //! The path taken is reported so that `extract` can record it in `warnings`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use ego_tree::iter::Edge;
@@ -19,6 +19,7 @@ use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Html, Node, Selector};
 
 use super::clean::{is_hidden, is_space, kind, Kind};
+use super::tables::is_data_table;
 
 /// Minimum visible characters for a container to count as content.
 const MIN_CHARS: usize = 10;
@@ -54,8 +55,9 @@ pub(crate) struct Found<'a> {
     pub path: String,
 }
 
-/// Find the content of a page without a rule.
-pub(crate) fn find(doc: &Html) -> Found<'_> {
+/// Find the content of a page without a rule. The subtrees under `ignore` (elements never
+/// rendered: the rule's `drop` list, metadata blocks) do not count towards text density.
+pub(crate) fn find<'a>(doc: &'a Html, ignore: &HashSet<NodeId>) -> Found<'a> {
     for (name, sel) in CONTAINERS.iter() {
         // Of several matches (a sidebar reusing the class), the one with the most text; nested
         // matches (Custom_UnionStyle inside TRS_Editor) are covered by their outermost match.
@@ -71,7 +73,7 @@ pub(crate) fn find(doc: &Html) -> Found<'_> {
     if let Some(found) = between_markers(doc) {
         return found;
     }
-    if let Some(el) = densest(doc) {
+    if let Some(el) = densest(doc, ignore) {
         return Found { roots: vec![*el], path: format!("text density ({})", describe(el)) };
     }
     Found { roots: vec![*doc.root_element()], path: "whole page".to_string() }
@@ -150,18 +152,16 @@ fn class_weight(el: &scraper::node::Element) -> f64 {
     }
 }
 
-fn is_table_part(name: &str) -> bool {
-    matches!(name, "td" | "th" | "tr" | "tbody" | "thead" | "tfoot" | "caption")
-}
-
 #[derive(Default)]
 struct Counts {
     /// Text directly inside the element or in its inline descendants.
     inline: usize,
     /// Of which inside links.
     inline_link: usize,
-    /// A table somewhere below.
-    has_table: bool,
+    /// All text below the element.
+    total: usize,
+    /// Of which inside links.
+    total_link: usize,
 }
 
 /// Non-link characters, penalised by link density.
@@ -171,12 +171,24 @@ fn paragraph_score(c: &Counts) -> f64 {
 }
 
 /// The element with the highest paragraph score (text density with a link penalty).
-fn densest(doc: &Html) -> Option<ElementRef<'_>> {
+///
+/// Every block with at least [`MIN_CHARS`] characters of inline text is a paragraph; it scores
+/// its non-link characters (penalised by its link density) half to itself, fully to its parent
+/// and half to its grandparent. A data table is one paragraph (its cells pass their text up to
+/// it); a layout table's rows and cells are ordinary blocks, so the article block inside a
+/// page-frame table wins rather than the table or `body` (see [`super::tables::is_data_table`]).
+/// Subtrees in `ignore` do not score. The accumulated score is weighted by the element's id/class words and by the share of its
+/// whole text that is not link text, so a frame holding menus and footers scores below the
+/// article it contains.
+fn densest<'a>(doc: &'a Html, ignore: &HashSet<NodeId>) -> Option<ElementRef<'a>> {
     let body = doc.root_element();
     let mut scores: HashMap<NodeId, f64> = HashMap::new();
+    // Link density of the candidates (elements holding a score when they close).
+    let mut link_share: HashMap<NodeId, f64> = HashMap::new();
     let mut stack: Vec<(NodeId, Counts, bool)> = Vec::new();
     let mut in_link = 0usize;
-    let mut in_table = 0usize;
+    // For each open table: whether it is a data table.
+    let mut tables: Vec<bool> = Vec::new();
     let mut skipping: Option<NodeId> = None;
     for edge in body.traverse() {
         match edge {
@@ -187,15 +199,15 @@ fn densest(doc: &Html) -> Option<ElementRef<'_>> {
                 match node.value() {
                     Node::Element(e) => {
                         let k = kind(e.name());
-                        if k == Kind::Skip || is_hidden(e) {
+                        if k == Kind::Skip || is_hidden(e) || ignore.contains(&node.id()) {
                             skipping = Some(node.id());
                             continue;
                         }
                         if e.name() == "a" {
                             in_link += 1;
                         }
-                        if e.name() == "table" {
-                            in_table += 1;
+                        if k == Kind::Table {
+                            tables.push(ElementRef::wrap(node).is_some_and(is_data_table));
                         }
                         stack.push((node.id(), Counts::default(), k == Kind::Inline));
                     }
@@ -203,8 +215,10 @@ fn densest(doc: &Html) -> Option<ElementRef<'_>> {
                         if let Some((_, c, _)) = stack.last_mut() {
                             let n = t.chars().filter(|c| !is_space(*c)).count();
                             c.inline += n;
+                            c.total += n;
                             if in_link > 0 {
                                 c.inline_link += n;
+                                c.total_link += n;
                             }
                         }
                     }
@@ -219,25 +233,26 @@ fn densest(doc: &Html) -> Option<ElementRef<'_>> {
                     continue;
                 }
                 let Node::Element(e) = node.value() else { continue };
-                if e.name() == "a" {
+                let name = e.name();
+                if name == "a" {
                     in_link = in_link.saturating_sub(1);
                 }
                 let Some((id, counts, inline)) = stack.pop() else { continue };
-                let name = e.name();
                 if let Some((_, parent, _)) = stack.last_mut() {
-                    parent.has_table |= counts.has_table || name == "table";
+                    parent.total += counts.total;
+                    parent.total_link += counts.total_link;
                 }
-                // The cells of a leaf (data) table are one paragraph: the table as a whole.
-                if name == "table" {
-                    in_table = in_table.saturating_sub(1);
+                if scores.contains_key(&id) {
+                    link_share.insert(id, counts.total_link as f64 / counts.total.max(1) as f64);
                 }
-                let data_cell = is_table_part(name) && !counts.has_table;
-                if inline || data_cell || (in_table > 0 && !is_table_part(name)) {
-                    // Paragraphs inside a cell also count towards their table.
-                    if !(inline || data_cell) && counts.inline >= MIN_CHARS {
-                        let score = paragraph_score(&counts);
-                        *scores.entry(id).or_default() += score * 0.5;
-                    }
+                // Inside a data table everything is part of the table's one paragraph.
+                let in_data_table = if kind(name) == Kind::Table {
+                    tables.pop();
+                    false
+                } else {
+                    tables.last() == Some(&true)
+                };
+                if inline || in_data_table {
                     // Inline elements pass their text to the enclosing block.
                     if let Some((_, parent, _)) = stack.last_mut() {
                         parent.inline += counts.inline;
@@ -251,6 +266,7 @@ fn densest(doc: &Html) -> Option<ElementRef<'_>> {
                 let score = paragraph_score(&counts);
                 // The paragraph scores for itself a little, its container fully, the next half.
                 *scores.entry(id).or_default() += score * 0.5;
+                link_share.entry(id).or_insert(counts.total_link as f64 / counts.total.max(1) as f64);
                 let mut ancestors = node.ancestors().filter(|a| a.value().is_element());
                 if let Some(p) = ancestors.next() {
                     *scores.entry(p.id()).or_default() += score;
@@ -265,7 +281,8 @@ fn densest(doc: &Html) -> Option<ElementRef<'_>> {
         .into_iter()
         .filter_map(|(id, s)| {
             let weight = doc.tree.get(id)?.value().as_element().map_or(1.0, class_weight);
-            Some((id, s * weight))
+            let links = link_share.get(&id).copied().unwrap_or(0.0);
+            Some((id, s * weight * (1.0 - links)))
         })
         .filter(|(_, s)| *s > 0.0)
         .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))?;
@@ -283,7 +300,7 @@ mod tests {
     #[test]
     fn trs_container_wins() {
         let doc = Html::parse_document("<div class=nav><a href=/>首页</a></div><div class=TRS_Editor><p>正文内容正文内容正文内容</p></div>");
-        let f = find(&doc);
+        let f = find(&doc, &HashSet::new());
         assert_eq!(f.path, "container .TRS_Editor");
         assert_eq!(text_of(&f), "正文内容正文内容正文内容");
     }
@@ -293,7 +310,7 @@ mod tests {
         let doc = Html::parse_document(
             "<div id=x><p>标题区域标题区域标题区域</p><!--ZJEG_RSS.content.begin--><meta name=\"ContentStart\"><p>第一段正文内容很长很长</p><p>第二段</p><meta name=\"ContentEnd\"><!--ZJEG_RSS.content.end--><p>页脚页脚页脚页脚页脚页脚</p></div>",
         );
-        let f = find(&doc);
+        let f = find(&doc, &HashSet::new());
         assert_eq!(f.path, "Hanweb content markers");
         assert_eq!(text_of(&f).replace('|', ""), "第一段正文内容很长很长第二段");
     }
@@ -304,7 +321,52 @@ mod tests {
             "<div id=menu><ul><li><a href=a>政务公开政务公开政务公开</a></li><li><a href=b>办事服务办事服务办事服务</a></li><li><a href=c>互动交流互动交流互动交流</a></li></ul></div>\
              <div id=main><p>这是第一段正文，讲述了政府信息公开工作的总体情况。</p><p>这是第二段正文，讲述了主动公开政府信息的情况。</p></div>",
         );
-        let f = find(&doc);
+        let f = find(&doc, &HashSet::new());
         assert_eq!(f.path, "text density (div#main)");
+    }
+
+    /// The old-template shape of sites/dongfeng: header and nav, then a page-frame table with
+    /// a side menu cell and an article cell (metadata list, heading, the article `div`).
+    pub(crate) const FRAME_PAGE: &str = "<body>\
+        <div class=topbar><span>欢迎访问东丰县人民政府门户网站！</span><span><a href=/login>登录</a> <a href=/reg>注册</a> | <a href=#>无障碍浏览</a> | <a href=/map>网站地图</a></span></div>\
+        <div class=nav><ul><li><a href=/>首页</a></li><li><a href=/zwdt/>政务动态</a></li><li><a href=/zwgk/>政务公开</a></li></ul></div>\
+        <table width=1000><tr>\
+        <td class=left><div class=left_tit>政府信息公开</div><ul class=left_menu><li><a href=a>政府信息公开指南</a></li><li><a href=b>政府信息公开制度</a></li><li><a href=c>政府信息公开年报</a></li></ul></td>\
+        <td><ul class=info_list><li><span>索引号：</span>11220421013784578Y/2015-00003</li><li><span>发布机构：</span>东丰县政务服务中心</li><li><span>发布日期：</span>2015年01月29日</li></ul>\
+        <h1>东丰县2014年度政府信息公开工作年度报告</h1>\
+        <div><p>今年以来，在县委、县政府的正确领导下，政务服务中心积极践行党的群众路线。</p>\
+        <p>一、主要工作</p>\
+        <p>扎实开展党的群众路线教育实践活动，全面提高为民服务的能力和水平。</p>\
+        <p>根据全县专项整治工作部署会议要求，中心牵头开展了行政审批改革障碍专项整治。</p></div>\
+        <div class=editor>责任编辑：孙喆</div></td></tr></table>\
+        <div class=footer><p><a href=/map>网站地图</a> | <a href=/lxwm>联系我们</a></p><p>主办单位：东丰县人民政府办公室</p></div></body>";
+
+    #[test]
+    fn article_block_inside_a_page_frame_table_wins() {
+        let doc = Html::parse_document(FRAME_PAGE);
+        // The metadata list is not content (extract passes the metadata blocks it found).
+        let blocks: HashSet<NodeId> = super::super::metablock::find(*doc.root_element()).blocks.into_iter().collect();
+        assert_eq!(blocks.len(), 1);
+        let f = find(&doc, &blocks);
+        assert_eq!(f.path, "text density (div)");
+        let text = text_of(&f);
+        assert!(text.starts_with("今年以来，在县委"), "{text}");
+        assert!(text.contains("群众路线。\n\n一、主要工作\n\n扎实开展"), "paragraphs kept: {text}");
+        assert!(!text.contains("登录") && !text.contains("公开指南") && !text.contains(" | "), "{text}");
+    }
+
+    #[test]
+    fn a_block_that_is_mostly_links_loses_to_the_article() {
+        // The sidebar has more prose directly inside it than the article, but most of its
+        // text is a link menu.
+        let menu: String = (0..12).map(|i| format!("<p><a href=/{i}>政务公开栏目第{i}项链接</a></p>")).collect();
+        let html = format!(
+            "<div id=side><p>东丰县位于吉林省东南部，辽源市东部，是全国闻名的梅花鹿之乡和农民画之乡。</p>\
+             <p>全县幅员面积二千五百二十二平方公里，辖十四个乡镇，总人口三十八万人。</p>{menu}</div>\
+             <div id=art><p>今年以来，政务服务中心积极践行党的群众路线，坚持服务宗旨。</p>\
+             <p>二〇一四年，中心被评为模范单位，媒体先后报道了中心的先进事迹。</p></div>"
+        );
+        let doc = Html::parse_document(&html);
+        assert_eq!(find(&doc, &HashSet::new()).path, "text density (div#art)");
     }
 }

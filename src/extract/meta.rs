@@ -94,7 +94,7 @@ static ANY_LABEL_RE: LazyLock<Regex> =
 
 fn field_of(label: &str) -> Field {
     let compact: String = label.chars().filter(|c| !is_space(*c)).collect();
-    LABELS.iter().find(|(l, _)| *l == compact).map(|(_, f)| *f).unwrap_or(Field::Ignored)
+    LABELS.iter().find(|(l, _)| *l == compact).map_or(Field::Ignored, |(_, f)| *f)
 }
 
 /// One label occurrence in a segment.
@@ -262,20 +262,20 @@ impl Fields {
     }
 
     /// Fill every empty field from `other`.
-    pub(crate) fn fill_from(&mut self, other: &Fields) {
-        fn fill(a: &mut Option<String>, b: &Option<String>) {
+    pub(crate) fn fill_from(&mut self, other: &Self) {
+        fn fill(a: &mut Option<String>, b: Option<&String>) {
             if a.is_none() {
-                a.clone_from(b);
+                *a = b.cloned();
             }
         }
-        fill(&mut self.title, &other.title);
-        fill(&mut self.index_no, &other.index_no);
-        fill(&mut self.publisher, &other.publisher);
-        fill(&mut self.doc_no, &other.doc_no);
-        fill(&mut self.category, &other.category);
-        fill(&mut self.written_at, &other.written_at);
-        fill(&mut self.published_at, &other.published_at);
-        fill(&mut self.validity, &other.validity);
+        fill(&mut self.title, other.title.as_ref());
+        fill(&mut self.index_no, other.index_no.as_ref());
+        fill(&mut self.publisher, other.publisher.as_ref());
+        fill(&mut self.doc_no, other.doc_no.as_ref());
+        fill(&mut self.category, other.category.as_ref());
+        fill(&mut self.written_at, other.written_at.as_ref());
+        fill(&mut self.published_at, other.published_at.as_ref());
+        fill(&mut self.validity, other.validity.as_ref());
     }
 }
 
@@ -310,9 +310,11 @@ static YEAR_RE: LazyLock<Regex> =
 static CN_YEAR_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"([〇○零ОO一二三四五六七八九]{4})\s*年").expect("cn year regex"));
 
-/// The year a report covers, from its title: "平潭综合实验区2023年政府信息公开工作年度报告" → 2023,
-/// "二〇二三年…" → 2023, "2018年度…" → 2018. The first year in the title wins; `None` when the
-/// title names no year (the publication date is deliberately not used: it is usually N+1).
+/// The year a report covers, from its title.
+///
+/// "平潭综合实验区2023年政府信息公开工作年度报告" → 2023, "二〇二三年…" → 2023, "2018年度…" →
+/// 2018. The first year in the title wins; `None` when the title names no year (the publication
+/// date is deliberately not used: it is usually N+1).
 pub fn report_year(title: &str) -> Option<i32> {
     let title = halfwidth_digits(title);
     let arabic = YEAR_RE.captures(&title).and_then(|c| Some((c.get(0)?.start(), c[1].parse::<i32>().ok()?)));
@@ -360,11 +362,13 @@ pub(crate) struct MetaTags {
 
 static META_SEL: LazyLock<Selector> = LazyLock::new(|| Selector::parse("meta[name][content]").expect("meta selector"));
 
-/// Read `ArticleTitle`, `PubDate` (also `publishdate`, `firstpublishedtime`) and `ContentSource`.
+/// Read `ArticleTitle`, `PubDate` (also `publishdate`, `firstpublishedtime`) and `ContentSource`
+/// (also `source`).
 pub(crate) fn meta_tags(doc: &Html) -> MetaTags {
     let mut tags = MetaTags::default();
     let mut site_name = None;
     let mut fallback_date = None;
+    let mut fallback_source = None;
     for el in doc.select(&META_SEL) {
         let (Some(name), Some(content)) = (el.value().attr("name"), el.value().attr("content")) else { continue };
         let content = collapse_spaces(content);
@@ -376,6 +380,7 @@ pub(crate) fn meta_tags(doc: &Html) -> MetaTags {
             "pubdate" if tags.published_at.is_none() => tags.published_at = parse_date(&content),
             "publishdate" | "firstpublishedtime" if fallback_date.is_none() => fallback_date = parse_date(&content),
             "contentsource" if tags.publisher.is_none() => tags.publisher = Some(content),
+            "source" if fallback_source.is_none() => fallback_source = Some(content),
             "sitename" => site_name = Some(content),
             _ => {}
         }
@@ -386,6 +391,9 @@ pub(crate) fn meta_tags(doc: &Html) -> MetaTags {
     }
     if tags.published_at.is_none() {
         tags.published_at = fallback_date;
+    }
+    if tags.publisher.is_none() {
+        tags.publisher = fallback_source;
     }
     tags
 }
@@ -417,7 +425,7 @@ mod tests {
     #[test]
     fn pairs_in_one_line_and_split_cells() {
         let segs: Vec<String> = ["索 引 号: 000000000-2019-03710 发布机构: 地区行署办公室", "发布日期: 2019-03-11 废止日期:", "文 号: 主题分类: 地直部门"]
-            .iter().map(|s| s.to_string()).collect();
+            .iter().map(ToString::to_string).collect();
         let pairs = parse_pairs(&segs);
         assert!(pairs.contains(&(Field::IndexNo, "000000000-2019-03710".into())), "{pairs:?}");
         assert!(pairs.contains(&(Field::Publisher, "地区行署办公室".into())));
@@ -426,7 +434,7 @@ mod tests {
         assert!(!pairs.iter().any(|(f, _)| *f == Field::DocNo), "{pairs:?}");
 
         let cells: Vec<String> = ["索引号", "113325000026455663/2023-43887", "文号", "丽政发〔2023〕30号", "组配分类", "市政府文件"]
-            .iter().map(|s| s.to_string()).collect();
+            .iter().map(ToString::to_string).collect();
         let pairs = parse_pairs(&cells);
         assert_eq!(pairs, vec![(Field::IndexNo, "113325000026455663/2023-43887".into()), (Field::DocNo, "丽政发〔2023〕30号".into())]);
     }
@@ -440,5 +448,13 @@ mod tests {
         assert_eq!(count_labels("索 引 号"), 1);
         assert!(!is_meta_line("本报告的数据来源：统计局"));
         assert!(is_meta_line("发布时间:2019-03-11 08:46:42"));
+    }
+
+    #[test]
+    fn meta_source_is_the_last_publisher_fallback() {
+        let tags = |head: &str| meta_tags(&Html::parse_document(&format!("<html><head>{head}</head></html>")));
+        assert_eq!(tags(r#"<meta name="source" content="新华社">"#).publisher.as_deref(), Some("新华社"));
+        let both = r#"<meta name="source" content="新华社"><meta name="ContentSource" content="县政府办">"#;
+        assert_eq!(tags(both).publisher.as_deref(), Some("县政府办"), "ContentSource first, wherever it stands");
     }
 }

@@ -147,7 +147,8 @@ pub fn extract(page: &Page<'_>, rule: Option<&DetailRule>) -> Extracted {
     let (text, tables) = match content {
         Some(c) => c,
         None => {
-            let g = generic::find(&doc);
+            let ignore: HashSet<NodeId> = skip.iter().chain(&found.blocks).copied().collect();
+            let g = generic::find(&doc, &ignore);
             warnings.push(match rule {
                 Some(r) if !r.content.is_empty() => {
                     let tried: Vec<&str> = r.content.iter().map(|s| s.source.as_str()).collect();

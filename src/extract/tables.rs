@@ -1,9 +1,11 @@
 //! Tables: leaf data tables become grids with `rowspan`/`colspan` expanded, and are rendered
 //! into the text.
 //!
-//! * **Which tables.** A `<table>` holding another table is a layout table (its cells are
-//!   rendered as ordinary blocks); so is a table with fewer than two cells (a wrapper). Every
-//!   other table — the leaves — is a data table.
+//! * **Which tables.** A layout table's cells are rendered as ordinary blocks; a data table
+//!   becomes a grid. A table is a layout table when it holds another table, when it has fewer
+//!   than two cells (a wrapper), or when one of its cells holds page structure rather than a
+//!   value (see [`is_data_table`]): old templates lay the whole page out as
+//!   `<table><tr><td>side menu</td><td>article…</td></tr></table>`. Every other table is data.
 //! * **Grid.** Every row has the same width; a merged cell's text is repeated in each grid
 //!   position it covers; missing and empty cells are `""`. Inside a cell, paragraphs and `<br>`
 //!   are joined into one line: with nothing between two CJK characters ("商业<br>企业" →
@@ -18,7 +20,8 @@ use std::collections::HashSet;
 use ego_tree::NodeId;
 use scraper::{ElementRef, Node};
 
-use super::clean::{join_lines, Renderer};
+use super::clean::{is_space, join_lines, kind, Kind, Renderer};
+use super::generic::visible_chars;
 use super::Table;
 
 /// Upper bounds that keep a malformed `colspan="99999"` from allocating a huge grid.
@@ -34,19 +37,75 @@ pub(crate) struct Grid {
     pub origin: Vec<Vec<usize>>,
 }
 
-/// True for a leaf table with at least two cells.
+/// Cell text above which a cell holding several paragraphs is prose, not a value.
+const PROSE_CHARS: usize = 200;
+/// Paragraphs in one cell that, with [`PROSE_CHARS`], make it prose.
+const PROSE_PARAGRAPHS: usize = 3;
+/// Cell text above which a cell is prose however it is broken up.
+const LONG_CELL_CHARS: usize = 1000;
+/// Items in a list (or block children of a `div`) that make a cell a page region.
+const MANY_ITEMS: usize = 3;
+
+/// True for a data table: a leaf table (no table inside) with at least two cells, none of
+/// which holds page structure. A cell holds page structure when it contains
+///
+/// * a heading (`h1`–`h6`), a form, or a sectioning element (`nav`, `header`, `footer`,
+///   `article`, `section`, `aside`, `main`);
+/// * a list (`ul`, `ol`, `dl`) of at least three items (a side menu, a metadata list), or a
+///   `div` with at least three block children;
+/// * prose: at least three paragraphs and 200 characters, or 1000 characters in any form.
+///
+/// Word tables (`<td><p><span>…</span></p></td>`, a label broken over two paragraphs) stay data.
 pub(crate) fn is_data_table(table: ElementRef<'_>) -> bool {
-    let mut cells = 0usize;
+    let mut cells = Vec::new();
     for node in table.descendants().skip(1) {
         if let Node::Element(e) = node.value() {
             match e.name() {
                 "table" => return false,
-                "td" | "th" => cells += 1,
+                "td" | "th" => cells.extend(ElementRef::wrap(node)),
                 _ => {}
             }
         }
     }
-    cells >= 2
+    cells.len() >= 2 && !cells.iter().any(|c| holds_page_structure(*c))
+}
+
+/// See [`is_data_table`].
+fn holds_page_structure(cell: ElementRef<'_>) -> bool {
+    let mut paragraphs = 0usize;
+    for node in cell.descendants().skip(1) {
+        let Some(el) = ElementRef::wrap(node) else { continue };
+        let name = el.value().name();
+        match name {
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "form" | "nav" | "header" | "footer" | "article"
+            | "section" | "aside" | "main" => return true,
+            "ul" | "ol" | "dl" => {
+                let items = el.child_elements().filter(|c| matches!(c.value().name(), "li" | "dt" | "dd")).count();
+                if items >= MANY_ITEMS {
+                    return true;
+                }
+            }
+            "div" => {
+                let blocks = el.child_elements().filter(|c| kind(c.value().name()) == Kind::Block).count();
+                if blocks >= MANY_ITEMS {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        let paragraph = match name {
+            "p" | "li" => el.text().any(has_text),
+            "div" => el.children().any(|c| c.value().as_text().is_some_and(|t| has_text(t))),
+            _ => false,
+        };
+        paragraphs += usize::from(paragraph);
+    }
+    let chars = visible_chars(*cell);
+    chars >= LONG_CELL_CHARS || (paragraphs >= PROSE_PARAGRAPHS && chars >= PROSE_CHARS)
+}
+
+fn has_text(t: &str) -> bool {
+    t.chars().any(|c| !is_space(c))
 }
 
 /// The rows of a table and, for each, its cells (elements), ignoring nested tables.
@@ -211,5 +270,45 @@ mod tests {
         assert!(!is_data_table(get("#o")));
         assert!(is_data_table(get("#i")));
         assert!(!is_data_table(get("#w")));
+    }
+
+    fn data(html: &str) -> bool {
+        let doc = Html::parse_document(html);
+        let table = doc.select(&Selector::parse("table").unwrap()).next().unwrap();
+        is_data_table(table)
+    }
+
+    #[test]
+    fn page_frame_table_is_layout() {
+        // The old-template frame: a side menu cell and an article cell.
+        let menu = "<td class=left><div>政府信息公开</div><ul><li><a href=a>公开指南</a></li>\
+                    <li><a href=b>公开制度</a></li><li><a href=c>公开年报</a></li></ul></td>";
+        assert!(!data(&format!("<table width=1000><tr>{menu}<td><h1>标题</h1><div>正文</div></td></tr></table>")));
+        // Each signal on its own: a menu list, a heading, a div of blocks.
+        assert!(!data(&format!("<table><tr>{menu}<td>正文</td></tr></table>")));
+        assert!(!data("<table><tr><td>甲</td><td><h2>标题</h2></td></tr></table>"));
+        assert!(!data("<table><tr><td>甲</td><td><div><div>一</div><div>二</div><p>三</p></div></td></tr></table>"));
+    }
+
+    #[test]
+    fn prose_cells_make_a_layout_table() {
+        let para = "<p>今年以来，在县委、县政府的正确领导下，政务服务中心积极践行党的群众路线，坚持规范、高效、廉洁、优质的服务宗旨。</p>";
+        let three = para.repeat(4);
+        assert!(!data(&format!("<table><tr><td>左</td><td>{three}</td></tr></table>")));
+        let long = "正文".repeat(600);
+        assert!(!data(&format!("<table><tr><td>左</td><td>{long}</td></tr></table>")));
+        // Two paragraphs of the same text are still a (long) value.
+        assert!(data(&format!("<table><tr><td>左</td><td>{para}{para}</td></tr></table>")));
+    }
+
+    #[test]
+    fn word_tables_stay_data() {
+        // Word markup: every cell a <p> of spans, a label broken over two paragraphs, a short
+        // two-item list, and a wide table.
+        assert!(data(
+            "<table width=1000 border=1><tr><td><p><span>商业</span></p><p><span>企业</span></p></td>\
+             <td><p><span style='font-family:宋体'>收到申请数</span></p></td></tr>\
+             <tr><td><p><span>1</span></p></td><td><ul><li>甲</li><li>乙</li></ul></td></tr></table>"
+        ));
     }
 }

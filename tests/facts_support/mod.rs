@@ -1,16 +1,12 @@
-//! Test support for the facts tests: HTML tables → grids (rowspan/colspan expanded, a merged
-//! cell's text repeated in every position it covers; `<br>` and paragraph breaks become `\n`),
-//! and the hand-written expected-values format.
-//!
-//! The grid builder stands in for `crate::extract` tables until that lands; it follows the same
-//! contract as `Extracted::tables`.
+//! Test support for the facts tests: fixture pages → grids through the real extractor
+//! (`nianbao::extract::extract`), and the hand-written expected-values format.
 
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use scraper::{ElementRef, Html, Node, Selector};
+use nianbao::extract::{extract, Extracted, Page};
 
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/facts").join(name)
@@ -20,57 +16,15 @@ pub fn read(name: &str) -> String {
     std::fs::read_to_string(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-fn cell_text(cell: ElementRef<'_>) -> String {
-    let mut out = String::new();
-    for node in cell.descendants() {
-        match node.value() {
-            Node::Text(t) => out.push_str(t),
-            Node::Element(e) if e.name() == "br" => out.push('\n'),
-            Node::Element(e) if e.name() == "p" && !out.is_empty() => out.push('\n'),
-            _ => {}
-        }
-    }
-    out.trim().to_string()
+/// The page through the real extractor (no site rule), as the pipeline would read it.
+pub fn extracted(html: &str) -> Extracted {
+    extract(&Page { html, url: "https://www.example.gov.cn/a.html", site: None }, None)
 }
 
-/// Every `<table>` of the page as a grid.
+/// Every data table of the page as a grid: `Extracted::tables` of the real extractor
+/// (rowspan/colspan expanded, a merged cell's text repeated in every position it covers).
 pub fn grids(html: &str) -> Vec<Vec<Vec<String>>> {
-    let doc = Html::parse_document(html);
-    let table_sel = Selector::parse("table").unwrap();
-    let tr_sel = Selector::parse("tr").unwrap();
-    let mut tables = Vec::new();
-    for table in doc.select(&table_sel) {
-        let mut grid: BTreeMap<(usize, usize), String> = BTreeMap::new();
-        let mut nrows = 0;
-        for (r, tr) in table.select(&tr_sel).enumerate() {
-            nrows = nrows.max(r + 1);
-            let mut c = 0;
-            for cell in tr.child_elements().filter(|e| matches!(e.value().name(), "td" | "th")) {
-                while grid.contains_key(&(r, c)) {
-                    c += 1;
-                }
-                let span = |a: &str| cell.value().attr(a).and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(1).max(1);
-                let (rs, cs) = (span("rowspan"), span("colspan"));
-                let text = cell_text(cell);
-                for dr in 0..rs {
-                    for dc in 0..cs {
-                        grid.insert((r + dr, c + dc), text.clone());
-                    }
-                }
-                c += cs;
-            }
-        }
-        let mut rows = vec![Vec::new(); nrows];
-        for ((r, c), text) in grid {
-            if r < nrows {
-                let row: &mut Vec<String> = &mut rows[r];
-                row.resize(c, String::new());
-                row.push(text);
-            }
-        }
-        tables.push(rows);
-    }
-    tables
+    extracted(html).tables
 }
 
 /// One expected cell: (table, row_key, column_key) → value (`None` for a blank cell).
