@@ -20,6 +20,7 @@ pub mod export;
 mod prose;
 mod requests;
 mod review;
+pub mod stored;
 pub mod text;
 
 use serde::{Deserialize, Serialize};
