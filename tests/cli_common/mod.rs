@@ -81,6 +81,9 @@ pub fn code(o: &Output) -> i32 {
     o.status.code().expect("exited")
 }
 
+/// The bytes of pingtan 2022's attachment.
+pub const PDF: &[u8] = b"%PDF-1.4\n% nianbao test attachment\n%%EOF\n";
+
 /// What [`populate`] stored.
 pub struct Populated {
     /// pingtan 2022 (new in the last run), pingtan 2023 (changed in the last run), lianjiang 2021
@@ -114,6 +117,12 @@ pub async fn populate(env: &Env) -> Populated {
     let last = a.start_run(&sites).await.unwrap();
     let p22 = report("pingtan", 2, 2022);
     a.store_fetch(detail_fetch(&p22, 1, Some(last)), Some(p22.clone())).await.unwrap();
+    // Its PDF was downloaded.
+    let mut pdf = FetchRecord::new(p22.attachments[0].url.clone(), FetchKind::Attachment, 200, PDF.to_vec());
+    pdf.headers = vec![("Content-Type".into(), "application/pdf".into())];
+    pdf.site = Some("pingtan".into());
+    pdf.run_id = Some(last);
+    a.store_fetch(pdf, None).await.unwrap();
     // pingtan 2023 changes: a figure corrected without its total (a failed check).
     let mut p23b = p23.clone();
     p23b.tables[0][1][1] = "999".into();
