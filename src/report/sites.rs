@@ -192,7 +192,7 @@ pub fn render_site_table(lines: &[SiteLine]) -> String {
             let last = match &l.last_run {
                 Some(r) => format!(
                     "{} {} ({})",
-                    r.started.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M"),
+                    r.started.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M %Z"),
                     r.outcome,
                     r.counts
                 ),
