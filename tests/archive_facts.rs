@@ -131,3 +131,27 @@ async fn the_migration_matches_facts_schema_sql() {
     assert_eq!(want.len(), 4);
     assert_eq!(got, want);
 }
+
+#[tokio::test]
+async fn an_archive_from_before_the_facts_migration_is_upgraded_on_open() {
+    use std::borrow::Cow;
+    use sqlx::migrate::{Migration, MigrationType, Migrator};
+    use sqlx::ConnectOptions;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    // An archive as the first release created it: migration 1 only, with a document.
+    let sql = include_str!("../migrations/0001_archive.sql");
+    let m = Migration::new(1, Cow::Borrowed("archive"), MigrationType::Simple, Cow::Borrowed(sql), false);
+    let migrator = Migrator { migrations: Cow::Owned(vec![m]), ..Migrator::DEFAULT };
+    let mut c = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true).connect().await.unwrap();
+    migrator.run(&mut c).await.unwrap();
+    c.close().await.unwrap();
+
+    let a = Archive::open(&path).await.unwrap();
+    assert_eq!(count(&a, "SELECT count(*) FROM _sqlx_migrations").await, 3);
+    let e = report("pingtan", 6, 2021);
+    let doc = a.store_fetch(detail_fetch(&e, 1, None), Some(e)).await.unwrap().document.unwrap().document_id;
+    assert!(!facts_of(&a, doc).await.is_empty());
+    assert_eq!(count(&a, "SELECT count(*) FROM site_runs").await, 0);
+}
