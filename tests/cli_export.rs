@@ -63,7 +63,7 @@ async fn facts_with_failed_checks_beside_the_output() {
     assert!(!urls.contains(p.notice.url.as_str()));
     let corrected = rows
         .iter()
-        .find(|r| &r[col("url")] == p.reports[1].url && &r[col("row_key")] == "new_requests" && &r[col("column_key")] == "natural_person")
+        .find(|r| r[col("url")] == p.reports[1].url && &r[col("row_key")] == "new_requests" && &r[col("column_key")] == "natural_person")
         .expect("the corrected figure");
     assert_eq!(&corrected[col("value")], "999");
     assert_eq!(&corrected[col("report_year")], "2023");

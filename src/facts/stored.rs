@@ -112,14 +112,14 @@ pub async fn export_facts<W: Write>(
     );
     let mut rows = sqlx::query(&facts_sql).bind(&filter.site).bind(&since).fetch(archive.reader());
     let mut sink = match format {
-        ExportFormat::Csv => Sink::Csv(FactsCsvWriter::new(out).map_err(write_err)?),
+        ExportFormat::Csv => Sink::Csv(Box::new(FactsCsvWriter::new(out).map_err(write_err)?)),
         ExportFormat::Jsonl => Sink::Jsonl(out),
     };
-    // One document's facts at a time: (id, url, site, year, set).
-    let mut current: Option<(i64, String, Option<String>, Option<i32>, FactSet)> = None;
+    // One document's facts at a time.
+    let mut current: Option<DocFacts> = None;
     while let Some(r) = rows.try_next().await.map_err(db_err("export facts"))? {
         let id: i64 = r.get(0);
-        if current.as_ref().is_none_or(|c| c.0 != id) {
+        if current.as_ref().is_none_or(|c| c.id != id) {
             if let Some(done) = current.take() {
                 sink.write(&done, &mut report)?;
             }
@@ -129,13 +129,13 @@ pub async fn export_facts<W: Write>(
                 _ => None,
             };
             let set = FactSet { layout, ..FactSet::default() };
-            current = Some((id, r.get(1), r.get(2), r.get(3), set));
+            current = Some(DocFacts { id, url: r.get(1), site: r.get(2), year: r.get(3), set });
         }
         let cell = match (r.get::<Option<i64>, _>(14), r.get::<Option<i64>, _>(15), r.get::<Option<i64>, _>(16)) {
             (Some(t), Some(row), Some(col)) => Some(CellRef { table: t as usize, row: row as usize, col: col as usize }),
             _ => None,
         };
-        current.as_mut().expect("set above").4.facts.push(Fact {
+        current.as_mut().expect("set above").set.facts.push(Fact {
             table: table_of(r.get::<&str, _>(5)),
             row_key: r.get(6),
             row_label: r.get(7),
@@ -155,21 +155,30 @@ pub async fn export_facts<W: Write>(
     Ok(report)
 }
 
+/// One document's facts, as read.
+struct DocFacts {
+    id: i64,
+    url: String,
+    site: Option<String>,
+    year: Option<i32>,
+    set: FactSet,
+}
+
 enum Sink<W: Write> {
-    Csv(FactsCsvWriter<W>),
+    Csv(Box<FactsCsvWriter<W>>),
     Jsonl(W),
 }
 
 impl<W: Write> Sink<W> {
-    fn write(&mut self, d: &(i64, String, Option<String>, Option<i32>, FactSet), report: &mut FactsExport) -> Result<()> {
-        let doc = DocRef { document_id: Some(d.0), url: &d.1, site: d.2.as_deref(), report_year: d.3 };
+    fn write(&mut self, d: &DocFacts, report: &mut FactsExport) -> Result<()> {
+        let doc = DocRef { document_id: Some(d.id), url: &d.url, site: d.site.as_deref(), report_year: d.year };
         match self {
-            Sink::Csv(w) => w.write(&doc, &d.4),
-            Sink::Jsonl(w) => write_facts_jsonl(w, &doc, &d.4),
+            Sink::Csv(w) => w.write(&doc, &d.set),
+            Sink::Jsonl(w) => write_facts_jsonl(w, &doc, &d.set),
         }
         .map_err(write_err)?;
         report.documents += 1;
-        report.facts += d.4.facts.len() as u64;
+        report.facts += d.set.facts.len() as u64;
         Ok(())
     }
 
