@@ -35,7 +35,7 @@ pub struct ExportFilter {
 
 impl ExportFilter {
     /// `since` as a full date (`2023` → `2023-01-01`), validated.
-    fn since_date(&self) -> Result<Option<String>> {
+    pub fn since_date(&self) -> Result<Option<String>> {
         let Some(s) = self.since.as_deref().map(str::trim) else {
             return Ok(None);
         };

@@ -14,6 +14,7 @@ fn empty() -> ReportData {
         runs: vec![],
         blocked: vec![],
         flags: vec![],
+        broken_rules: vec![],
     }
 }
 

@@ -10,6 +10,7 @@
 //! documented in `docs/schema.md`; migrations are embedded from `migrations/`.
 
 mod frontier;
+mod history;
 mod query;
 mod reextract;
 mod runs;
@@ -30,6 +31,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, Row, SqlitePool};
 
+pub use history::RecordedRun;
 pub use search::{HIT_END, HIT_START};
 pub use types::*;
 pub use util::{canonical_url, content_hash};
@@ -40,11 +42,11 @@ use util::{now, ts, Ctx};
 use writer::Writer;
 
 /// The embedded migrations, in order. Add a file to `migrations/` and a line here.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "archive",
-    include_str!("../../migrations/0001_archive.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "archive", include_str!("../../migrations/0001_archive.sql")),
+    (2, "facts", include_str!("../../migrations/0002_facts.sql")),
+    (3, "site runs", include_str!("../../migrations/0003_site_runs.sql")),
+];
 
 fn migrator() -> Migrator {
     let migrations = MIGRATIONS

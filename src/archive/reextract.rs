@@ -120,3 +120,20 @@ where
     }
     Ok(report)
 }
+
+impl Archive {
+    /// Re-extract the documents of `site` with its current rule, through the one decode+extract
+    /// path ([`crate::pipeline::extract_bytes`]): the stored raw body, its stored `Content-Type`
+    /// header, the URL it was finally served from (for relative links) and the rule. New versions
+    /// (and facts) only where the output changed. An extraction that comes out with no text, no
+    /// table and no attachment is skipped, not stored: a rule that finds nothing must not replace
+    /// a document.
+    pub async fn reextract_site(&self, site: &crate::site::Site) -> Result<ReextractReport> {
+        self.reextract(Some(&site.name), |r| {
+            let e = crate::pipeline::extract_bytes(&r.body, r.header("content-type"), &r.final_url, Some(site));
+            let empty = e.text.trim().is_empty() && e.tables.is_empty() && e.attachments.is_empty();
+            (!empty).then_some(e)
+        })
+        .await
+    }
+}

@@ -280,6 +280,10 @@ pub(crate) async fn upsert_document(
     if let Some((vid, h)) = &current {
         if h == hash {
             upsert_attachments(c, document_id, e, at).await?;
+            // Same content, but the facts reader may have changed since: re-extraction redoes them.
+            if source == "reextract" {
+                store_report_facts(c, document_id, e).await?;
+            }
             return Ok(DocChange {
                 document_id,
                 version_id: *vid,
@@ -314,6 +318,7 @@ pub(crate) async fn upsert_document(
         .await
         .ctx("set current version")?;
     upsert_attachments(c, document_id, e, at).await?;
+    store_report_facts(c, document_id, e).await?;
     let change = if current.is_some() {
         Change::Changed
     } else {
@@ -325,6 +330,18 @@ pub(crate) async fn upsert_document(
         change,
         revived,
     })
+}
+
+/// Replace the document's rows in `facts` / `fact_checks` with the statistics of `e` (none unless
+/// it looks like an annual report, see [`crate::facts::is_annual_report`]), in the caller's
+/// transaction.
+async fn store_report_facts(c: &mut SqliteConnection, document_id: i64, e: &Extracted) -> Result<()> {
+    let set = if crate::facts::is_annual_report(&e.title, e.report_year) {
+        crate::facts::facts_from_report(&e.tables, &e.text, e.report_year)
+    } else {
+        crate::facts::FactSet::default()
+    };
+    crate::facts::replace_facts(c, document_id, e.report_year, &set).await
 }
 
 async fn insert_version(

@@ -4,7 +4,13 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
 
+pub mod export;
 pub mod extract;
+pub mod reextract;
+pub mod report;
+pub mod search;
+pub mod sites;
+pub mod support;
 pub mod verify;
 
 /// How a finished command went.
@@ -44,6 +50,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     match cli.command {
         Command::Extract(a) => extract::run(&g, a),
         Command::Verify(a) => verify::run(&g, a),
+        Command::Search(a) => search::run(&g, a),
+        Command::Export(a) => export::run(&g, a),
+        Command::Reextract(a) => reextract::run(&g, a),
+        Command::Sites(a) => sites::run(&g, a),
+        Command::Report(a) => report::run(&g, a),
         other => anyhow::bail!("command not implemented yet: {other:?}"),
     }
 }

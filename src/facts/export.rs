@@ -213,6 +213,23 @@ pub async fn store_facts(
         move |source| crate::Error::Archive { context, source }
     };
     let mut tx = sqlx::Connection::begin(conn).await.map_err(err("begin facts"))?;
+    replace_facts(&mut tx, document_id, report_year, set).await?;
+    tx.commit().await.map_err(err("commit facts"))?;
+    Ok(())
+}
+
+/// [`store_facts`] without its own transaction: for callers already inside one (the archive's
+/// writer stores facts in the same transaction as the document version they come from).
+pub async fn replace_facts(
+    tx: &mut SqliteConnection,
+    document_id: i64,
+    report_year: Option<i32>,
+    set: &FactSet,
+) -> crate::Result<()> {
+    let err = |context: &str| {
+        let context = format!("{context} (document {document_id})");
+        move |source| crate::Error::Archive { context, source }
+    };
     for table in ["facts", "fact_checks"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE document_id = ?"))
             .bind(document_id)
@@ -263,6 +280,5 @@ pub async fn store_facts(
         .await
         .map_err(err("insert fact check"))?;
     }
-    tx.commit().await.map_err(err("commit facts"))?;
     Ok(())
 }

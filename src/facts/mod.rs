@@ -20,13 +20,14 @@ pub mod export;
 mod prose;
 mod requests;
 mod review;
+pub mod stored;
 pub mod text;
 
 use serde::{Deserialize, Serialize};
 
 use crate::extract::Table;
 
-pub use export::{store_facts, write_checks_csv, write_facts_jsonl, DocRef, FactsCsvWriter, FACTS_SCHEMA_SQL};
+pub use export::{replace_facts, store_facts, write_checks_csv, write_facts_jsonl, DocRef, FactsCsvWriter, FACTS_SCHEMA_SQL};
 
 /// Which template table (or prose) a fact comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -189,6 +190,14 @@ enum Kind {
     Active,
     Requests,
     Review,
+}
+
+/// Whether a document is an annual report whose statistics are worth reading: it has a report
+/// year and its title says 年度报告, 年报 or 工作报告 (as in 政府信息公开工作年度报告,
+/// 信息公开年报, 政务公开工作报告). The archive stores [`facts_from_report`] only for these, so a
+/// notice or a list page that happens to hold a table never yields facts.
+pub fn is_annual_report(title: &str, report_year: Option<i32>) -> bool {
+    report_year.is_some() && ["年度报告", "年报", "工作报告"].iter().any(|w| title.contains(w))
 }
 
 /// Read the statistics of one report: its tables (grids, merged cells expanded), its clean text

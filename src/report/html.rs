@@ -39,12 +39,16 @@ pub fn render_report(data: &ReportData) -> String {
     card(&mut h, "failed", "最近运行失败", failed_runs as u64, failed_runs > 0);
     card(&mut h, "flagged", "规则告警站点", flagged.len() as u64, !flagged.is_empty());
     card(&mut h, "blocked", "被拦截站点", blocked.len() as u64, !blocked.is_empty());
-    h.push_str("</ul>\n<nav><a href=\"#coverage\">覆盖情况</a><a href=\"#flags\">规则告警</a><a href=\"#runs\">最近运行</a><a href=\"#blocked\">被拦截的站点</a></nav>\n</header>\n<main>\n");
+    if !data.broken_rules.is_empty() {
+        card(&mut h, "broken", "规则文件错误", data.broken_rules.len() as u64, true);
+    }
+    h.push_str("</ul>\n<nav><a href=\"#coverage\">覆盖情况</a><a href=\"#flags\">规则告警</a><a href=\"#runs\">最近运行</a><a href=\"#blocked\">被拦截的站点</a><a href=\"#broken\">规则文件</a></nav>\n</header>\n<main>\n");
 
     coverage(&mut h, data, &flagged, &blocked);
     flags(&mut h, data);
     runs(&mut h, data);
     blocked_sites(&mut h, data);
+    broken_rules(&mut h, data);
 
     h.push_str("</main>\n<footer>nianbao · 数据来自各政府网站政府信息公开专栏；本页为离线静态页面，不加载任何外部资源。</footer>\n</body>\n</html>\n");
     h
@@ -263,6 +267,25 @@ fn blocked_sites(h: &mut String, data: &ReportData) {
             local(b.since),
             local(b.last_seen),
             b.count
+        );
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+fn broken_rules(h: &mut String, data: &ReportData) {
+    h.push_str("<section id=\"broken\">\n<h2>规则文件错误 <small>无法加载的站点规则，修复前不会抓取</small></h2>\n");
+    if data.broken_rules.is_empty() {
+        h.push_str("<p class=\"empty ok\">所有规则文件均可加载。</p>\n</section>\n");
+        return;
+    }
+    h.push_str("<table class=\"list\" id=\"broken-table\">\n<thead><tr><th>文件</th><th>键</th><th>问题</th></tr></thead>\n<tbody>\n");
+    for b in &data.broken_rules {
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"url\"><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
+            esc(&b.file),
+            esc(&b.key),
+            esc(&b.message)
         );
     }
     h.push_str("</tbody>\n</table>\n</section>\n");

@@ -6,12 +6,15 @@
 //! can be mailed, archived or opened offline. [`ReportData`] is plain rows; the command fills it
 //! from the archive, and [`render_report`] is a pure function of it.
 
+mod data;
 mod html;
+pub mod sites;
 
 use chrono::{DateTime, Utc};
 
 pub use crate::schedule::health::HealthFlag;
 pub use crate::schedule::RunStatus;
+pub use data::report_data;
 pub use html::render_report;
 
 /// Everything the report shows.
@@ -31,6 +34,18 @@ pub struct ReportData {
     pub blocked: Vec<BlockedRow>,
     /// Rule-breakage flags from recent runs.
     pub flags: Vec<FlagRow>,
+    /// Rule files that do not load (their sites are not crawled until fixed).
+    pub broken_rules: Vec<BrokenRule>,
+}
+
+/// A rule file that does not load, with the key at fault.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrokenRule {
+    /// The rule file, as found in the sites directory.
+    pub file: String,
+    /// The dotted key (`detail.content`, `lists[0].items`); empty when the file is unreadable.
+    pub key: String,
+    pub message: String,
 }
 
 /// A site with a rule.

@@ -124,5 +124,6 @@ pub fn sample() -> ReportData {
                 flag: HealthFlag::ShorterText { median: 412, usual: 5230 },
             },
         ],
+        broken_rules: vec![],
     }
 }
