@@ -210,13 +210,6 @@ pub(crate) async fn walk(ctx: &SiteCtx, idx: usize) -> ListReport {
         }
         ctx.progress.page_done(&site, "list", req.url.as_str(), &format!("{} items", fresh.len()));
 
-        // Incremental: a page of documents all settled before this run ends the walk.
-        let all_known = !urls.is_empty() && urls.iter().all(|u| settled.contains(u));
-        if all_known && !ctx.opts.full {
-            report.stopped_early = true;
-            break;
-        }
-
         // Plan further pages: all at once from the first page; page by page for next links.
         let remaining = limit.map(|m| m.saturating_sub(report.pages) + 1);
         if req.page == 0 && report.pages == 1 {
@@ -230,6 +223,14 @@ pub(crate) async fn walk(ctx: &SiteCtx, idx: usize) -> ListReport {
                 .collect();
             ctx.progress.add_work(&site, more.len() as u64);
             queue.extend(more);
+        }
+
+        // Incremental: a page of documents all settled before this run ends the walk (on the
+        // last page the walk is complete anyway, and takedowns are checked).
+        let all_known = !urls.is_empty() && urls.iter().all(|u| settled.contains(u));
+        if all_known && !ctx.opts.full && !queue.is_empty() {
+            report.stopped_early = true;
+            break;
         }
     }
 
