@@ -100,6 +100,31 @@ impl Archive {
         Ok(out)
     }
 
+    /// Mark `running` runs whose sites are all among `sites` as `interrupted`: their process died
+    /// (the caller crawls those sites now, holding their locks, so no live process runs them).
+    /// Returns how many.
+    pub async fn interrupt_runs_of(&self, sites: &[String]) -> Result<u64> {
+        let sites = serde_json::to_string(sites).expect("strings serialise");
+        self.writer
+            .write(move |c| {
+                Box::pin(async move {
+                    let res = sqlx::query(
+                        "UPDATE runs SET outcome = 'interrupted', finished_at = ?1
+                         WHERE outcome = 'running' AND json_valid(sites)
+                           AND NOT EXISTS (SELECT 1 FROM json_each(runs.sites) AS s
+                                           WHERE s.value NOT IN (SELECT value FROM json_each(?2)))",
+                    )
+                    .bind(now())
+                    .bind(&sites)
+                    .execute(&mut *c)
+                    .await
+                    .ctx("interrupt runs")?;
+                    Ok(res.rows_affected())
+                })
+            })
+            .await
+    }
+
     /// Enqueue `items` and make those already in the frontier in a final state pending again
     /// (a `--full` crawl refetches every listed document). Returns (new, requeued).
     pub async fn enqueue_or_requeue(&self, items: Vec<FrontierItem>) -> Result<(u64, u64)> {

@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
 
+pub mod capture;
+pub mod crawl;
 pub mod extract;
 pub mod verify;
 
@@ -42,6 +44,8 @@ pub fn init_logging(verbose: u8) {
 pub fn run(cli: Cli) -> anyhow::Result<Status> {
     let g = cli.global;
     match cli.command {
+        Command::Crawl(a) => crawl::run(&g, a),
+        Command::Capture(a) => capture::run(&g, a),
         Command::Extract(a) => extract::run(&g, a),
         Command::Verify(a) => verify::run(&g, a),
         other => anyhow::bail!("command not implemented yet: {other:?}"),

@@ -120,6 +120,11 @@ impl Crawler {
     /// only when the archive itself fails.
     pub async fn crawl(&self, sites: &[&Site], opts: &CrawlOptions) -> Result<CrawlReport> {
         let names: Vec<String> = sites.iter().map(|s| s.name.clone()).collect();
+        // Runs of these sites left `running` by a killed process: we own the sites now.
+        let stale = self.archive.interrupt_runs_of(&names).await?;
+        if stale > 0 {
+            tracing::info!("{stale} run(s) of a killed crawl marked interrupted; resuming their frontier");
+        }
         let run_id = self.archive.start_run(&names).await?;
         let progress = Progress::new(opts.progress, sites.len());
         let mut tasks: JoinSet<SiteReport> = JoinSet::new();
