@@ -153,9 +153,9 @@ pub(crate) async fn extract(f: &Fetched, site: Option<std::sync::Arc<crate::site
     let ct = f.content_type().map(str::to_string);
     let url = f.final_url.to_string();
     let job = move || crate::pipeline::extract_bytes(&body, ct.as_deref(), &url, site.as_deref());
-    match tokio::task::spawn_blocking(job).await {
-        Ok(e) => e,
-        Err(e) => Extracted { url: f.final_url.to_string(), warnings: vec![format!("extraction panicked: {e}")], ..Default::default() },
+    match super::cpu(job).await {
+        Some(e) => e,
+        None => Extracted { url: f.final_url.to_string(), warnings: vec!["extraction panicked".into()], ..Default::default() },
     }
 }
 

@@ -53,7 +53,7 @@ fn request_key(req: &PageRequest) -> String {
 /// its keep/skip filters (`unfiltered`): every listed document counts as "still listed" for the
 /// takedown check, whatever the filters keep.
 async fn parse(req: PageRequest, final_url: Url, text: String, unfiltered: ListRule) -> ListPage {
-    tokio::task::spawn_blocking(move || {
+    super::cpu(move || {
         let mut req = req;
         if req.format == ResponseFormat::Html {
             req.url = final_url;
@@ -144,9 +144,8 @@ pub(crate) async fn walk(ctx: &SiteCtx, idx: usize) -> ListReport {
         let ct = f.content_type().map(str::to_string);
         let forced = ctx.site.encoding.clone();
         let body = f.body.clone();
-        let decoded = tokio::task::spawn_blocking(move || crate::decode::decode(&body, ct.as_deref(), forced.as_deref()))
+        let decoded = super::cpu(move || crate::decode::decode(&body, ct.as_deref(), forced.as_deref()).text)
             .await
-            .map(|d| d.text)
             .unwrap_or_default();
         rec.charset = None;
         if let Err(e) = ctx.archive.store_fetch(rec, None).await {

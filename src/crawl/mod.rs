@@ -144,3 +144,15 @@ impl CrawlReport {
         self.sites.iter().map(|s| (s.site.as_str(), s.errors.as_slice())).collect()
     }
 }
+
+/// Run CPU work (decoding, parsing, extraction) on the blocking pool, one job per core but one at
+/// a time: a crawl's CPU jobs must not starve the threads that send requests, or the
+/// requests leave late and bunch up at the server.
+pub(crate) async fn cpu<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    static PERMITS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))
+    });
+    let _permit = PERMITS.acquire().await.ok()?;
+    tokio::task::spawn_blocking(job).await.ok()
+}
