@@ -7,6 +7,7 @@ use crate::cli::{Cli, Command};
 pub mod capture;
 pub mod crawl;
 pub mod extract;
+pub mod schedule;
 pub mod verify;
 
 /// How a finished command went.
@@ -47,6 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Crawl(a) => crawl::run(&g, a),
         Command::Capture(a) => capture::run(&g, a),
         Command::Extract(a) => extract::run(&g, a),
+        Command::Schedule(a) => schedule::run(&g, a),
         Command::Verify(a) => verify::run(&g, a),
         other => anyhow::bail!("command not implemented yet: {other:?}"),
     }

@@ -38,7 +38,7 @@ pub use capture::{capture, CaptureOptions, CaptureReport, Captured, CapturedAtta
 pub use engine::Crawler;
 pub use items::{sniff_attachment, AttachmentKind};
 pub use progress::ProgressMode;
-pub use runner::CrawlRunner;
+pub use runner::{ArchiveRuns, CrawlRunner};
 
 use crate::archive::RunCounts;
 use crate::schedule::CancelToken;
