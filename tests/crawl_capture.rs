@@ -27,7 +27,7 @@ async fn a_detail_page_is_captured_with_its_attachment() {
     let sites = SiteSet::from_sites([mock.rule(0)]);
     let doc = &mock.site(0).docs[0];
     let url = mock.url(0, &doc.path);
-    let report = capture(&archive, &fetcher, &sites, &[url.clone()], &CaptureOptions::default()).await.unwrap();
+    let report = capture(&archive, &fetcher, &sites, std::slice::from_ref(&url), &CaptureOptions::default()).await.unwrap();
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(report.pages.len(), 1);
     let p = &report.pages[0];
