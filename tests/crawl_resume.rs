@@ -191,3 +191,33 @@ async fn the_binary_exits_2_on_unknown_sites_and_broken_rules() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("broken.toml") && err.contains("lists[0].items"), "{err}");
 }
+
+#[tokio::test]
+async fn only_runs_of_the_sites_taken_over_are_marked_interrupted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = Archive::open(tmp.path().join("a.db")).await.unwrap();
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let r1 = a.start_run(&s(&["a"])).await.unwrap();
+    let r2 = a.start_run(&s(&["a", "b"])).await.unwrap();
+    let r3 = a.start_run(&s(&["b", "c"])).await.unwrap();
+    assert_eq!(a.interrupt_runs_of(&s(&["a", "b"])).await.unwrap(), 2);
+    for (run, want) in [(r1, "interrupted"), (r2, "interrupted"), (r3, "running")] {
+        let got = a.run_summary(run).await.unwrap().unwrap().outcome;
+        assert_eq!(got.as_str(), want, "run {run}");
+    }
+}
+
+#[tokio::test]
+async fn pending_urls_are_not_settled_done_ones_are() {
+    use nianbao::archive::{FetchKind, FrontierItem, FrontierState};
+    let tmp = tempfile::tempdir().unwrap();
+    let a = Archive::open(tmp.path().join("a.db")).await.unwrap();
+    let item = |u: &str| FrontierItem { url: u.into(), site: "s".into(), kind: FetchKind::Detail, depth: 1, parent: None, run_id: None };
+    a.enqueue(vec![item("http://x.gov.cn/1.html"), item("http://x.gov.cn/2.html")]).await.unwrap();
+    a.complete("http://x.gov.cn/2.html", FrontierState::Done, None).await.unwrap();
+    let urls = vec!["http://x.gov.cn/1.html".to_string(), "http://x.gov.cn/2.html".to_string(), "http://x.gov.cn/3.html".to_string()];
+    let settled = a.settled_urls("s", &urls).await.unwrap();
+    assert_eq!(settled.into_iter().collect::<Vec<_>>(), vec!["http://x.gov.cn/2.html".to_string()]);
+    // Another site's frontier does not count.
+    assert!(a.settled_urls("other", &urls).await.unwrap().is_empty());
+}
