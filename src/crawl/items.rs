@@ -192,7 +192,7 @@ pub(crate) async fn process(ctx: &SiteCtx, entry: FrontierEntry) {
     let site = &ctx.site.name;
     if ctx.stopping() {
         // Claimed but not started: leave it for the next run.
-        if let Err(e) = ctx.archive.requeue(vec![entry.url.clone()]).await {
+        if let Err(e) = ctx.archive.complete(&entry.url, FrontierState::Pending, None).await {
             ctx.error(Some(&entry.url), format!("archive: {e}")).await;
         }
         return;
