@@ -19,6 +19,8 @@ mod store;
 mod types;
 mod util;
 mod writer;
+// Transactional units of the crawl engine (store + frontier state in one transaction).
+mod crawl;
 
 use std::borrow::Cow;
 use std::collections::HashSet;

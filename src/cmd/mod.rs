@@ -4,10 +4,13 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
 
+pub mod capture;
+pub mod crawl;
 pub mod export;
 pub mod extract;
 pub mod reextract;
 pub mod report;
+pub mod schedule;
 pub mod search;
 pub mod sites;
 pub mod support;
@@ -48,7 +51,10 @@ pub fn init_logging(verbose: u8) {
 pub fn run(cli: Cli) -> anyhow::Result<Status> {
     let g = cli.global;
     match cli.command {
+        Command::Crawl(a) => crawl::run(&g, a),
+        Command::Capture(a) => capture::run(&g, a),
         Command::Extract(a) => extract::run(&g, a),
+        Command::Schedule(a) => schedule::run(&g, a),
         Command::Verify(a) => verify::run(&g, a),
         Command::Search(a) => search::run(&g, a),
         Command::Export(a) => export::run(&g, a),

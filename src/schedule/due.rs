@@ -30,12 +30,15 @@ pub enum DueReason {
         /// How many slots were missed (counted up to 1000).
         missed: u32,
     },
+    /// Started by hand (`nianbao crawl`), not by the scheduler.
+    Manual,
 }
 
 impl std::fmt::Display for DueReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DueReason::FirstRun => write!(f, "first run"),
+            DueReason::Manual => write!(f, "manual crawl"),
             DueReason::Slot { at } => write!(f, "slot {}", at.format("%Y-%m-%d %H:%M UTC")),
             DueReason::CatchUp { first, missed, .. } => {
                 let more = if *missed >= MAX_COUNTED { "+" } else { "" };

@@ -29,7 +29,7 @@ pub use runner::{
     CancelToken, Clock, ManualClock, MemoryHistory, RunHistory, RunOutcome, RunRecord, RunStatus,
     SiteRunner, SystemClock,
 };
-pub use scheduler::{Scheduler, SchedulerConfig, SessionSummary};
+pub use scheduler::{record_run, Scheduler, SchedulerConfig, SessionSummary};
 pub use signal::shutdown_on_signals;
 
 /// The timezone a schedule is read in when the rule names none.

@@ -269,32 +269,49 @@ impl Scheduler {
                 RunOutcome::failed(format!("crawl of {site} panicked: {msg}"))
             });
             let finished = clock.now();
-            let flags = match &outcome.stats {
-                Some(stats) if outcome.status != RunStatus::Interrupted => match history.recent_stats(&site, window).await {
-                    Ok(previous) => flags_with(&previous, stats, thresholds),
-                    Err(e) => {
-                        tracing::error!(site = %site, "cannot read recent runs for health flags: {e}");
-                        Vec::new()
-                    }
-                },
-                _ => Vec::new(),
-            };
-            let secs = (finished - started).num_seconds();
-            let level_warn = outcome.status != RunStatus::Ok;
-            if level_warn {
-                tracing::warn!(site = %site, status = %outcome.status, pages = outcome.pages, errors = outcome.errors.len(), secs, "crawl finished");
-            } else {
-                tracing::info!(site = %site, status = %outcome.status, pages = outcome.pages, secs, "crawl finished");
-            }
-            for flag in &flags {
-                tracing::warn!(site = %site, flag = flag.kind(), "rule may be broken: {flag}");
-            }
-            let record = RunRecord { site, reason, started, finished, outcome, flags };
-            if let Err(e) = history.record(&record).await {
-                tracing::error!(site = %record.site, "cannot record the run: {e}");
-            }
+            let record = record_run(history.as_ref(), site, reason, started, finished, outcome, window, thresholds).await;
             drop(lock);
             record
         }
     }
+}
+
+/// Finish a run: compute its rule-health flags against the site's recent runs, log the outcome
+/// and the flags, and record it in `history`. The scheduler calls it for every run; `nianbao
+/// crawl` calls it for every site it crawled by hand, so a rule that breaks is flagged either way.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_run(
+    history: &dyn RunHistory,
+    site: String,
+    reason: DueReason,
+    started: chrono::DateTime<chrono::Utc>,
+    finished: chrono::DateTime<chrono::Utc>,
+    outcome: RunOutcome,
+    window: usize,
+    thresholds: Thresholds,
+) -> RunRecord {
+    let flags = match &outcome.stats {
+        Some(stats) if outcome.status != RunStatus::Interrupted => match history.recent_stats(&site, window).await {
+            Ok(previous) => flags_with(&previous, stats, thresholds),
+            Err(e) => {
+                tracing::error!(site = %site, "cannot read recent runs for health flags: {e}");
+                Vec::new()
+            }
+        },
+        _ => Vec::new(),
+    };
+    let secs = (finished - started).num_seconds();
+    if outcome.status != RunStatus::Ok {
+        tracing::warn!(site = %site, status = %outcome.status, pages = outcome.pages, errors = outcome.errors.len(), secs, "crawl finished");
+    } else {
+        tracing::info!(site = %site, status = %outcome.status, pages = outcome.pages, secs, "crawl finished");
+    }
+    for flag in &flags {
+        tracing::warn!(site = %site, flag = flag.kind(), "rule may be broken: {flag}");
+    }
+    let record = RunRecord { site, reason, started, finished, outcome, flags };
+    if let Err(e) = history.record(&record).await {
+        tracing::error!(site = %record.site, "cannot record the run: {e}");
+    }
+    record
 }
