@@ -80,9 +80,14 @@ fn main() {
         })
         .collect();
     let throughput = measure(&corpus, min_secs);
+    let profile = report::Profile {
+        decode_pages_per_s: measure_decode(&corpus, min_secs / 4.0),
+        parse_pages_per_s: measure_parse(&corpus, min_secs / 4.0),
+        per_page_ms: per_page_ms(&corpus, min_secs / 4.0),
+    };
     let nianbao = Fidelity::score(&corpus, &outputs);
     let traf = args.compare.as_deref().map(|p| Trafilatura::load(p, &corpus));
-    let results = report::Results::new(&corpus, throughput, nianbao, traf.as_ref());
+    let results = report::Results::new(&corpus, throughput, profile, nianbao, traf.as_ref());
     print!("{}", report::render(&corpus, &results));
     if let Some(path) = &args.summary {
         let rows = report::summary_rows(&results);
@@ -110,6 +115,61 @@ fn measure(corpus: &Corpus, min_secs: f64) -> Throughput {
         wall_s: wall0.elapsed().as_secs_f64(),
         cpu_s: thread_cpu_s() - cpu0,
     }
+}
+
+/// Pages per CPU second of decoding alone (the share of `decode` in decode + extract).
+fn measure_decode(corpus: &Corpus, min_secs: f64) -> f64 {
+    let cpu0 = thread_cpu_s();
+    let mut passes = 0;
+    while passes == 0 || thread_cpu_s() - cpu0 < min_secs {
+        for p in &corpus.pages {
+            let forced = corpus.site_of(p).and_then(|s| s.encoding.as_deref());
+            black_box(nianbao::decode::decode(black_box(&p.bytes), p.content_type.as_deref(), forced));
+        }
+        passes += 1;
+    }
+    (passes * corpus.pages.len()) as f64 / (thread_cpu_s() - cpu0)
+}
+
+/// Pages per CPU second of HTML parsing alone (`scraper::Html::parse_document` on the decoded
+/// text): a floor under any extraction built on scraper.
+fn measure_parse(corpus: &Corpus, min_secs: f64) -> f64 {
+    let texts: Vec<String> = corpus
+        .pages
+        .iter()
+        .map(|p| {
+            let forced = corpus.site_of(p).and_then(|s| s.encoding.as_deref());
+            nianbao::decode::decode(&p.bytes, p.content_type.as_deref(), forced).text
+        })
+        .collect();
+    let cpu0 = thread_cpu_s();
+    let mut passes = 0;
+    while passes == 0 || thread_cpu_s() - cpu0 < min_secs {
+        for t in &texts {
+            black_box(scraper::Html::parse_document(black_box(t)));
+        }
+        passes += 1;
+    }
+    (passes * texts.len()) as f64 / (thread_cpu_s() - cpu0)
+}
+
+/// Milliseconds (CPU) of decode + extract per page, in corpus order: repeats each page until
+/// `min_secs / pages` of CPU time.
+fn per_page_ms(corpus: &Corpus, min_secs: f64) -> Vec<f64> {
+    let each = min_secs / corpus.pages.len() as f64;
+    corpus
+        .pages
+        .iter()
+        .map(|p| {
+            let cpu0 = thread_cpu_s();
+            let mut n = 0;
+            while n == 0 || thread_cpu_s() - cpu0 < each {
+                black_box(extract_bytes(black_box(&p.bytes), p.content_type.as_deref(), &p.url, corpus.site_of(p)));
+                n += 1;
+            }
+            (thread_cpu_s() - cpu0) * 1e3 / n as f64
+        })
+        .collect()
 }
 
 /// CPU time of the calling thread in seconds (Linux `/proc/thread-self/schedstat`, nanoseconds);

@@ -17,9 +17,20 @@ pub fn load_average() -> String {
         .unwrap_or_else(|| "?".into())
 }
 
+/// Where nianbao's time goes.
+pub struct Profile {
+    /// Pages per CPU second of `decode::decode` alone.
+    pub decode_pages_per_s: f64,
+    /// Pages per CPU second of HTML parsing alone.
+    pub parse_pages_per_s: f64,
+    /// CPU milliseconds of decode + extract per page, in corpus order.
+    pub per_page_ms: Vec<f64>,
+}
+
 /// Everything measured in one run.
 pub struct Results<'a> {
     pub nb: Throughput,
+    pub profile: Profile,
     /// nianbao's fidelity.
     pub nf: Fidelity,
     pub tr: Option<&'a Trafilatura>,
@@ -31,10 +42,10 @@ pub struct Results<'a> {
 
 impl<'a> Results<'a> {
     /// Score trafilatura's outputs (if any) beside nianbao's.
-    pub fn new(corpus: &Corpus, nb: Throughput, nf: Fidelity, tr: Option<&'a Trafilatura>) -> Results<'a> {
+    pub fn new(corpus: &Corpus, nb: Throughput, profile: Profile, nf: Fidelity, tr: Option<&'a Trafilatura>) -> Results<'a> {
         let tf = tr.map(|t| Fidelity::score(corpus, &t.outputs));
         let rf = tr.and_then(|t| t.raw_outputs.as_ref()).map(|o| Fidelity::score(corpus, o));
-        Results { nb, nf, tr, tf, rf }
+        Results { nb, profile, nf, tr, tf, rf }
     }
 }
 
@@ -74,6 +85,34 @@ pub fn render(corpus: &Corpus, res: &Results<'_>) -> String {
     let _ = writeln!(s, "  {:<34} {}", "timed", passes(nb));
     if let Some(t) = tt {
         let _ = writeln!(s, "  {:<34} {}", "", passes(t));
+    }
+    let decode_share = nb.pages_per_s() / res.profile.decode_pages_per_s;
+    let _ = writeln!(
+        s,
+        "  {:<34} {:.0} pages/s alone = {:.0}% of nianbao's time",
+        "of which decode (incl. detection)",
+        res.profile.decode_pages_per_s,
+        decode_share * 100.0
+    );
+    let _ = writeln!(
+        s,
+        "  {:<34} {:.0} pages/s alone = {:.0}% of nianbao's time",
+        "of which HTML parsing (scraper)",
+        res.profile.parse_pages_per_s,
+        nb.pages_per_s() / res.profile.parse_pages_per_s * 100.0
+    );
+    let mut slow: Vec<(usize, f64)> = res.profile.per_page_ms.iter().copied().enumerate().collect();
+    slow.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let list: Vec<String> = slow
+        .iter()
+        .take(4)
+        .map(|(i, ms)| {
+            let p = &corpus.pages[*i];
+            format!("{} {:.1} ms ({:.0} KB)", p.id, ms, p.bytes.len() as f64 / 1e3)
+        })
+        .collect();
+    let _ = writeln!(s, "  {:<34} {}", "slowest pages (CPU per page)", list.join(", "));
+    if let Some(t) = tt {
         let r = nb.pages_per_s() / t.pages_per_s();
         let verdict = if r >= TARGET_RATIO { "met" } else { "NOT met" };
         let _ = writeln!(s, "  target ≥ {TARGET_RATIO:.0}× trafilatura's pages/s on one core: {verdict} ({r:.1}×)");
