@@ -9,6 +9,11 @@
 //!   matched / |extracted|, recall = matched / |expected|, F1 = 2PR / (P + R). Two empty texts
 //!   score 1, one empty text scores 0. Chrome leaking in lowers precision; text lost lowers recall;
 //!   text out of order lowers both.
+//! - **Prose F1**: the same on the text without its table rows (lines holding a `|`, the cell
+//!   separator both tools use, whose cells are all shorter than [`MAX_CELL`] characters; a long
+//!   run of text joined by a `|` is not a table row). Merged table cells are rendered differently (nianbao repeats a
+//!   rowspan/colspan cell's text in every grid position, trafilatura leaves the covered cells
+//!   empty), which the text F1 counts; the prose F1 does not.
 //! - **Chrome left**: occurrences of the chrome strings listed in DESIGN.md ([`CHROME`], matched
 //!   with whitespace removed), of empty `相关附件:`/`相关文档:` lines and of image file names, in
 //!   the extracted text beyond those in the expected text (a report may legitimately mention
@@ -55,6 +60,16 @@ const LCS_DEADLINE: Duration = Duration::from_secs(10);
 /// The characters that count: everything but whitespace and the table separator `|`.
 pub fn normalise(text: &str) -> Vec<char> {
     text.chars().filter(|c| !c.is_whitespace() && *c != '|').collect()
+}
+
+/// A table cell is shorter than this (in characters); see [`prose`].
+pub const MAX_CELL: usize = 200;
+
+/// The text without its table rows: lines holding the cell separator `|` whose cells are all
+/// shorter than [`MAX_CELL`].
+pub fn prose(text: &str) -> String {
+    let is_row = |l: &str| l.contains('|') && l.split('|').all(|c| c.chars().count() < MAX_CELL);
+    text.lines().filter(|l| !is_row(l)).collect::<Vec<_>>().join("\n")
 }
 
 /// Character-level precision, recall and F1 of an extracted text against the expected one.
@@ -214,6 +229,18 @@ mod tests {
         let swapped = text_score("五六七八一二三四", "一二三四五六七八");
         assert_eq!(swapped.matched, 4);
         assert!((swapped.f1() - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn prose_leaves_table_rows_out() {
+        let expected = "一、总体情况\n\n规章 | 0 | 0\n三、本年度办理结果 | 22\n\n五、存在的问题";
+        let other_layout = "一、总体情况\n| 规章 | 0 | 0 |\n|  | 22 |\n五、存在的问题";
+        assert_eq!(prose(expected), "一、总体情况\n\n\n五、存在的问题");
+        assert!(text_score(other_layout, expected).f1() < 1.0, "the merged cell is missing from the table");
+        assert_eq!(text_score(&prose(other_layout), &prose(expected)).f1(), 1.0);
+        // Navigation glued to the body by a `|` is not a table row: it stays, and counts.
+        let glued = format!("首页 | {}", "本报告".repeat(100));
+        assert_eq!(prose(&glued), glued);
     }
 
     #[test]

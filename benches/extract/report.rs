@@ -141,6 +141,7 @@ pub fn render(corpus: &Corpus, res: &Results<'_>) -> String {
     line(&mut s, "text F1, mean of pages", &|f| format!("{:.3}", f.mean_f1()));
     line(&mut s, "text F1, all characters", &|f| approx(f.micro().approximate, f.micro().f1()));
     line(&mut s, "  precision / recall", &|f| format!("{:.3} / {:.3}", f.micro().precision(), f.micro().recall()));
+    line(&mut s, "prose F1 (table rows left out)", &|f| approx(f.micro_prose().approximate, f.micro_prose().f1()));
     line(&mut s, "chrome strings left (target 0)", &|f| f.chrome_total().to_string());
     line(&mut s, "metadata fields right", &|f| {
         let (r, n) = f.meta_total();
@@ -193,7 +194,7 @@ pub fn summary_rows(res: &Results<'_>) -> String {
     let mut s = String::new();
     let (r, n) = nf.meta_total();
     let _ = writeln!(s, "extract: nianbao pages/s (1 core)\t{:.1} ({:.2} MB/s)", nb.pages_per_s(), nb.mb_per_s());
-    let _ = writeln!(s, "extract: nianbao text F1 / chrome left / metadata\t{:.3} / {} / {r}/{n}", nf.micro().f1(), nf.chrome_total());
+    let _ = writeln!(s, "extract: nianbao text F1 / prose F1 / chrome left / metadata\t{:.3} / {:.3} / {} / {r}/{n}", nf.micro().f1(), nf.micro_prose().f1(), nf.chrome_total());
     if let (Some(t), Some(tf)) = (res.tr, &res.tf) {
         let (tr_r, tr_n) = tf.meta_total();
         let _ = writeln!(
@@ -204,8 +205,9 @@ pub fn summary_rows(res: &Results<'_>) -> String {
         );
         let _ = writeln!(
             s,
-            "extract: trafilatura text F1 / chrome left / metadata\t{:.3} / {} / {tr_r}/{tr_n}",
+            "extract: trafilatura text F1 / prose F1 / chrome left / metadata\t{:.3} / {:.3} / {} / {tr_r}/{tr_n}",
             tf.micro().f1(),
+            tf.micro_prose().f1(),
             tf.chrome_total()
         );
         let ratio = nb.pages_per_s() / t.throughput.pages_per_s();

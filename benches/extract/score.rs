@@ -51,6 +51,8 @@ impl Throughput {
 pub struct PageScore {
     pub page: usize,
     pub text: TextScore,
+    /// The same without table rows (see `fidelity::prose`).
+    pub prose: TextScore,
     pub chrome: Vec<(String, usize)>,
     /// Per `META_FIELDS` entry: `None` when the expected output has no value.
     pub meta: Vec<Option<bool>>,
@@ -83,6 +85,7 @@ impl Fidelity {
                 PageScore {
                     page: i,
                     text: fidelity::text_score(&out.text, &exp.text),
+                    prose: fidelity::text_score(&fidelity::prose(&out.text), &fidelity::prose(&exp.text)),
                     chrome: fidelity::chrome_left(&out.text, &exp.text),
                     meta,
                 }
@@ -98,14 +101,12 @@ impl Fidelity {
 
     /// F1 over all characters of all pages (long pages count more).
     pub fn micro(&self) -> TextScore {
-        let mut t = TextScore { matched: 0, extracted: 0, expected: 0, approximate: false };
-        for p in &self.pages {
-            t.matched += p.text.matched;
-            t.extracted += p.text.extracted;
-            t.expected += p.text.expected;
-            t.approximate |= p.text.approximate;
-        }
-        t
+        sum(self.pages.iter().map(|p| &p.text))
+    }
+
+    /// [`Self::micro`] without table rows.
+    pub fn micro_prose(&self) -> TextScore {
+        sum(self.pages.iter().map(|p| &p.prose))
     }
 
     /// Total chrome occurrences left.
@@ -138,6 +139,17 @@ impl Fidelity {
     pub fn meta_total(&self) -> (usize, usize) {
         self.meta_by_field().iter().fold((0, 0), |(a, b), (r, n)| (a + r, b + n))
     }
+}
+
+fn sum<'a>(scores: impl Iterator<Item = &'a TextScore>) -> TextScore {
+    let mut t = TextScore { matched: 0, extracted: 0, expected: 0, approximate: false };
+    for s in scores {
+        t.matched += s.matched;
+        t.extracted += s.extracted;
+        t.expected += s.expected;
+        t.approximate |= s.approximate;
+    }
+    t
 }
 
 fn mean(it: impl Iterator<Item = f64>) -> f64 {
