@@ -137,7 +137,10 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, forced: Option<&str>) ->
     }
 
     // 3. Declarations: the header first, then the meta tag.
-    let sniffed = sniff(bytes);
+    // chardetng reads the whole document (the costliest step of decoding): run it only on the
+    // paths that consult it, not for every page with a clean declaration.
+    let guess = std::cell::OnceCell::new();
+    let sniffed = || *guess.get_or_init(|| sniff(bytes));
     let declaration = match (header, meta) {
         (Some(h), _) => Some((h, CharsetSource::Header, "HTTP header", header_label.as_deref(), meta)),
         (None, Some(m)) => Some((m, CharsetSource::Meta, "<meta>", meta_label.as_deref(), None)),
@@ -162,7 +165,7 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, forced: Option<&str>) ->
         // A Western single-byte label decodes anything "cleanly": trust it only when chardetng
         // does not read the bytes as something else (typically a Tomcat ISO-8859-1 default).
         if clean && enc == WINDOWS_1252 && non_ascii {
-            let better = other.filter(|&o| o != enc).or(Some(sniffed)).filter(|&c| c != enc);
+            let better = other.filter(|&o| o != enc).or_else(|| Some(sniffed())).filter(|&c| c != enc);
             if let Some(c) = better.filter(|c| c.decode_without_bom_handling_and_without_replacement(bytes).is_some()) {
                 notes.push(format!("{what} declared {declared_as} but the bytes read as {}; decoded as {}", c.name(), c.name()));
                 return finish(c, bytes, 0, CharsetSource::Corrected, notes);
@@ -172,7 +175,7 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, forced: Option<&str>) ->
             return finish(enc, bytes, 0, source, notes);
         }
         let offset = first_error_offset(enc, bytes).unwrap_or(0);
-        let candidates = [other, Some(UTF_8), Some(GB18030), Some(sniffed)];
+        let candidates = [other, Some(UTF_8), Some(GB18030), Some(sniffed())];
         for cand in candidates.into_iter().flatten().filter(|&c| c != enc) {
             if cand.decode_without_bom_handling_and_without_replacement(bytes).is_some() {
                 notes.push(format!(
@@ -186,6 +189,7 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, forced: Option<&str>) ->
     }
 
     // 4. Nothing declared: chardetng, then any clean alternative if its guess is not clean.
+    let sniffed = sniffed();
     if sniffed.decode_without_bom_handling_and_without_replacement(bytes).is_none() {
         for cand in [UTF_8, GB18030].into_iter().filter(|&c| c != sniffed) {
             if cand.decode_without_bom_handling_and_without_replacement(bytes).is_some() {
