@@ -170,3 +170,45 @@ impl Host {
         self.policy.concurrency.max(1) - self.semaphore.available_permits()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A task that wakes late for its reserved start (the machine was busy) must not let the
+    /// next request, which wakes on time, go out less than an interval after it: the governor
+    /// limiter spaces slots by when they are granted, not by when they were reserved.
+    #[test]
+    fn a_late_wake_does_not_shorten_the_gap_to_the_next_request() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        let iv = Duration::from_millis(60);
+        let host = Arc::new(Host::new(
+            "www.example.gov.cn",
+            HostPolicy { interval: iv, concurrency: 2, site: None, ignore_robots: None },
+        ));
+        let sent = rt.block_on(async {
+            // A first request, so the next two reserve starts in the future (t+iv, t+2iv).
+            drop(host.acquire().await);
+            let t = Instant::now();
+            let (a, b) = (Arc::clone(&host), Arc::clone(&host));
+            let first = tokio::spawn(async move {
+                let _slot = a.acquire().await;
+                Instant::now()
+            });
+            let second = tokio::spawn(async move {
+                // Reserve the second slot right after the first.
+                tokio::task::yield_now().await;
+                let _slot = b.acquire().await;
+                Instant::now()
+            });
+            // Let both reserve (t + iv and t + 2iv), then hog the only thread until 45 ms past the
+            // first one's start, so it wakes late while the second can still wake on time.
+            tokio::task::yield_now().await;
+            tokio::task::yield_now().await;
+            std::thread::sleep((t + iv + Duration::from_millis(45)).saturating_duration_since(Instant::now()));
+            (first.await.unwrap(), second.await.unwrap())
+        });
+        let gap = sent.1.saturating_duration_since(sent.0);
+        assert!(gap >= iv, "second request went out {gap:?} after the first; the interval is {iv:?}");
+    }
+}
