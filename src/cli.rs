@@ -50,8 +50,6 @@ pub enum Command {
     Sites(SitesArgs),
     /// Write a self-contained HTML report: coverage, last runs, blocked sites, broken rules.
     Report(ReportArgs),
-    /// Serve the bundled fixture sites on 127.0.0.1 and crawl them into a fresh archive.
-    Demo(DemoArgs),
 }
 
 #[derive(Debug, Args)]
@@ -170,11 +168,4 @@ pub struct SitesArgs {}
 pub struct ReportArgs {
     #[arg(long, default_value = "archive/report.html")]
     pub out: PathBuf,
-}
-
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// Keep serving after the crawl, until Ctrl-C.
-    #[arg(long)]
-    pub serve: bool,
 }

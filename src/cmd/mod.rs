@@ -61,7 +61,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Reextract(a) => reextract::run(&g, a),
         Command::Sites(a) => sites::run(&g, a),
         Command::Report(a) => report::run(&g, a),
-        other => anyhow::bail!("command not implemented yet: {other:?}"),
     }
 }
 
