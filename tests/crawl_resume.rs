@@ -169,6 +169,14 @@ async fn kill_9_mid_crawl_then_rerun_resumes_without_refetching_or_duplicates() 
     // The killed run is marked interrupted, the rerun ok.
     let outcomes: Vec<String> = sqlx::query("SELECT outcome FROM runs ORDER BY id").fetch_all(a.reader()).await.unwrap().iter().map(|r| r.get(0)).collect();
     assert_eq!(outcomes, ["interrupted", "ok"]);
+    // The finished manual crawl recorded each site's run with its stats, for the health flags.
+    let site_runs = sqlx::query("SELECT site, reason, status, documents FROM site_runs ORDER BY site").fetch_all(a.reader()).await.unwrap();
+    assert_eq!(site_runs.len(), mock.sites().len(), "one recorded run per site");
+    for r in &site_runs {
+        let (reason, status, docs): (String, String, Option<i64>) = (r.get(1), r.get(2), r.get(3));
+        assert_eq!((reason.as_str(), status.as_str()), ("manual crawl", "ok"));
+        assert!(docs.unwrap_or(0) > 0, "site run without document stats");
+    }
     assert_eq!(a.check_integrity().await.unwrap(), Vec::<String>::new());
     a.close().await.unwrap();
     mock.assert_all_polite();
