@@ -177,8 +177,9 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, forced: Option<&str>) ->
             return finished(enc, text, false, bytes, 0, source, notes);
         }
         let offset = first_error_offset(enc, bytes).unwrap_or(0);
-        let candidates = [other, Some(UTF_8), Some(GB18030), Some(sniffed())];
-        for cand in candidates.into_iter().flatten().filter(|&c| c != enc) {
+        // chardetng's guess comes last, and is only computed when the others fail.
+        let candidates = [other, Some(UTF_8), Some(GB18030)].into_iter().flatten().chain(std::iter::once_with(sniffed));
+        for cand in candidates.filter(|&c| c != enc) {
             if cand.decode_without_bom_handling_and_without_replacement(bytes).is_some() {
                 notes.push(format!(
                     "{what} declared {declared_as} but the bytes are malformed in it (first at byte {offset}); decoded as {}",
