@@ -426,6 +426,15 @@ mod tests {
     }
 
     #[test]
+    fn hidden_by_attribute_or_class() {
+        let t = render(
+            "<div>甲<p hidden>一</p><p class=\"x  d-none\">二</p><p class=\"hide-not\">丙</p>\
+             <p class=\"note\tis-hidden\">三</p>乙</div>",
+        );
+        assert_eq!(t, "甲\n\n丙\n\n乙");
+    }
+
+    #[test]
     fn pre_keeps_lines() {
         assert_eq!(render("<pre>a  b\nc</pre>"), "a  b\nc");
     }
