@@ -155,7 +155,9 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, forced: Option<&str>) ->
             format!("{label} (decoded as {})", enc.name())
         };
         let non_ascii = bytes.iter().any(|b| !b.is_ascii());
-        let clean = enc.decode_without_bom_handling_and_without_replacement(bytes).is_some();
+        // Decode once: the result is kept unless a correction below picks another encoding.
+        let (text, had_errors) = enc.decode_without_bom_handling(bytes);
+        let clean = !had_errors;
         // Valid UTF-8 with real multi-byte content under a legacy label: the label is wrong.
         if enc != UTF_8 && looks_like_utf8(bytes) {
             let why = if clean { "but the bytes are valid UTF-8" } else { "which produced malformed bytes" };
@@ -172,11 +174,12 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, forced: Option<&str>) ->
             }
         }
         if clean {
-            return finish(enc, bytes, 0, source, notes);
+            return finished(enc, text, false, bytes, 0, source, notes);
         }
         let offset = first_error_offset(enc, bytes).unwrap_or(0);
-        let candidates = [other, Some(UTF_8), Some(GB18030), Some(sniffed())];
-        for cand in candidates.into_iter().flatten().filter(|&c| c != enc) {
+        // chardetng's guess comes last, and is only computed when the others fail.
+        let candidates = [other, Some(UTF_8), Some(GB18030)].into_iter().flatten().chain(std::iter::once_with(sniffed));
+        for cand in candidates.filter(|&c| c != enc) {
             if cand.decode_without_bom_handling_and_without_replacement(bytes).is_some() {
                 notes.push(format!(
                     "{what} declared {declared_as} but the bytes are malformed in it (first at byte {offset}); decoded as {}",
@@ -185,7 +188,7 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, forced: Option<&str>) ->
                 return finish(cand, bytes, 0, CharsetSource::Corrected, notes);
             }
         }
-        return finish(enc, bytes, 0, source, notes);
+        return finished(enc, text, had_errors, bytes, 0, source, notes);
     }
 
     // 4. Nothing declared: chardetng, then any clean alternative if its guess is not clean.
@@ -240,8 +243,22 @@ fn looks_like_utf8(bytes: &[u8]) -> bool {
 
 /// Decode with `enc`; on errors, note the offset of the first malformed sequence (`base` is added
 /// to offsets, for a stripped BOM).
-fn finish(enc: &'static Encoding, bytes: &[u8], base: usize, source: CharsetSource, mut notes: Vec<String>) -> Decoded {
+fn finish(enc: &'static Encoding, bytes: &[u8], base: usize, source: CharsetSource, notes: Vec<String>) -> Decoded {
     let (text, had_errors) = enc.decode_without_bom_handling(bytes);
+    finished(enc, text, had_errors, bytes, base, source, notes)
+}
+
+/// [`finish`] with the decoding already done: `text` and `had_errors` are what
+/// `enc.decode_without_bom_handling(bytes)` returned.
+fn finished(
+    enc: &'static Encoding,
+    text: std::borrow::Cow<'_, str>,
+    had_errors: bool,
+    bytes: &[u8],
+    base: usize,
+    source: CharsetSource,
+    mut notes: Vec<String>,
+) -> Decoded {
     if had_errors {
         let off = first_error_offset(enc, bytes).map(|o| o + base);
         notes.push(match off {

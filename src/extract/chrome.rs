@@ -32,7 +32,6 @@ static WHOLE_LINE: LazyLock<RegexSet> = LazyLock::new(|| {
         format!(r"^{sep}(?:(?:{WIDGET_WORDS}){sep})+$"),
         r"^(?:用手机)?扫一扫.{0,16}$".to_string(),
         r"^分享到.{0,40}$".to_string(),
-        r"^.{0,150}(?:ICP备\s*\d|ICP证\s*\d|公网安备\s*\d|网站标识码\s*[:：]?\s*[0-9A-Za-z]{6,}|版权所有(?:\s|[:：©(（]|$)|(?i:copyright)|©).{0,150}$".to_string(),
         r"^[（(【\[]?(?:主办单位|承办单位|协办单位|技术支持|维护单位|运维单位|网站主办|网站承办)\s*[:：].{0,80}$".to_string(),
         r"^相关(?:附件|文档|链接|文件)\s*[:：]?$".to_string(),
         r"^(?:附件|附件下载|下载附件|文档|下载|附件信息)\s*[:：]$".to_string(),
@@ -44,6 +43,29 @@ static WHOLE_LINE: LazyLock<RegexSet> = LazyLock::new(|| {
     ];
     RegexSet::new(patterns).expect("chrome regexes")
 });
+
+/// The footer pattern, kept out of [`WHOLE_LINE`]: its `.{0,150}` on both sides makes it by far
+/// the costliest to run, so it only runs on lines holding one of its literals
+/// ([`may_be_footer`]).
+static FOOTER_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^.{0,150}(?:ICP备\s*\d|ICP证\s*\d|公网安备\s*\d|网站标识码\s*[:：]?\s*[0-9A-Za-z]{6,}|版权所有(?:\s|[:：©(（]|$)|(?i:copyright)|©).{0,150}$")
+        .expect("footer regex")
+});
+
+/// False only when [`FOOTER_LINE`] cannot match: none of its literals is in the line.
+fn may_be_footer(line: &str) -> bool {
+    line.contains("ICP")
+        || line.contains("公网安备")
+        || line.contains("网站标识码")
+        || line.contains("版权所有")
+        || line.contains('©')
+        || contains_ascii_ci(line.as_bytes(), b"copyright")
+}
+
+/// ASCII case-insensitive substring test (`needle` lower-case).
+fn contains_ascii_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.len() >= needle.len() && hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+}
 
 static FRAGMENTS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     [
@@ -68,7 +90,32 @@ static FRAGMENTS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 
 /// True when a line is chrome by the built-in list.
 pub fn is_chrome_line(line: &str) -> bool {
-    WHOLE_LINE.is_match(line)
+    WHOLE_LINE.is_match(line) || (may_be_footer(line) && FOOTER_LINE.is_match(line))
+}
+
+/// Cheap literal tests standing before each [`FRAGMENTS`] regex (same order): false only when
+/// the regex cannot match `s`. Most body lines pass none, and skip the regexes entirely.
+fn fragment_may_match(k: usize, s: &str) -> bool {
+    let colon = || s.contains([':', '：']);
+    match k {
+        0 => s.contains('【'),
+        1 => s.contains(['[', '【']),
+        2..=5 => colon(),
+        6 => may_name_image(s),
+        _ => true,
+    }
+}
+
+/// False only when the image-name fragment cannot match: no `.` followed by the first letter of
+/// an extension (any case) or by a non-ASCII byte (left to the regex, for Unicode case folding).
+fn may_name_image(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        c == b'.'
+            && b.get(i + 1).is_some_and(|&n| {
+                !n.is_ascii() || matches!(n.to_ascii_lowercase(), b'j' | b'p' | b'g' | b'b' | b'w' | b't')
+            })
+    })
 }
 
 fn has_content(line: &str) -> bool {
@@ -135,13 +182,20 @@ fn clean_line(line: &str, extra: &[Regex]) -> Option<String> {
         return None;
     }
     let mut s: Cow<'_, str> = Cow::Borrowed(&line);
-    for re in FRAGMENTS.iter().chain(extra) {
+    for (k, re) in FRAGMENTS.iter().enumerate() {
+        if fragment_may_match(k, &s) {
+            s = remove_all(s, re);
+        }
+    }
+    for re in extra {
         s = remove_all(s, re);
     }
-    let s = match s {
-        Cow::Borrowed(b) => b.to_string(),
-        Cow::Owned(o) => normalize_line(&o),
+    let changed = match s {
+        Cow::Borrowed(_) => None,
+        Cow::Owned(o) => Some(normalize_line(&o)),
     };
+    // Unchanged: not empty, and already found not to be chrome.
+    let Some(s) = changed else { return has_content(&line).then_some(line) };
     if s.is_empty() || !has_content(&s) || is_chrome_line(&s) {
         return None;
     }
@@ -202,6 +256,27 @@ pub fn clean_text(raw: &str, extra: &[Regex], title: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literal_prechecks_only_skip_lines_the_regexes_cannot_match() {
+        // The case-insensitive letters of the footer and image patterns match ASCII only, so the
+        // ASCII pre-checks are exact.
+        let letters = Regex::new(r"(?i)^[copyrightjpegnifbmwt]$").unwrap();
+        let non_ascii = (0x80..=0x10FFFFu32).filter_map(char::from_u32).filter(|c| letters.is_match(c.encode_utf8(&mut [0; 4])));
+        assert_eq!(non_ascii.collect::<String>(), "");
+        for line in ["Copyright 2019 某县", "版权所有：某县人民政府", "闽ICP备05032698号", "© 2020", "网站标识码：3590000001"] {
+            assert!(may_be_footer(line) && is_chrome_line(line), "{line}");
+        }
+        assert!(!may_be_footer("本年度共公开政府信息1243条。"));
+        for (k, line) in ["【字体：大 中 小】", "[打印]", "浏览量：266", "责任编辑：王某", "（责任编辑：王某）", "字体大小：", "W02019.JPG"]
+            .into_iter()
+            .enumerate()
+        {
+            assert!(fragment_may_match(k, line) && FRAGMENTS[k].is_match(line), "{k} {line}");
+        }
+        assert!(!may_name_image("增长12.5%，共3.0万次。"));
+        assert!(!(0..7).any(|k| fragment_may_match(k, "县政府网站共发布信息1243条。")));
+    }
 
     #[test]
     fn letter_spacing_is_joined_but_words_are_not() {

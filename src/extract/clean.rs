@@ -82,10 +82,30 @@ pub(crate) fn is_hidden(e: &Element) -> bool {
     {
         return true;
     }
-    e.attr("style").is_some_and(|style| {
+    e.attr("style").is_some_and(style_hides)
+}
+
+/// `display:none` in a `style` value, whitespace and case ignored.
+fn style_hides(style: &str) -> bool {
+    if !style.is_ascii() {
         let compact: String = style.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
-        compact.contains("display:none")
-    })
+        return compact.contains("display:none");
+    }
+    // ASCII (nearly every page): no allocation. The needle's first byte does not recur in it,
+    // so a mismatch can only restart at the current byte.
+    const NEEDLE: &[u8] = b"display:none";
+    let mut matched = 0;
+    for b in style.bytes().filter(|b| !matches!(b, b' ' | b'\t'..=b'\r')).map(|b| b.to_ascii_lowercase()) {
+        if b == NEEDLE[matched] {
+            matched += 1;
+            if matched == NEEDLE.len() {
+                return true;
+            }
+        } else {
+            matched = usize::from(b == NEEDLE[0]);
+        }
+    }
+    false
 }
 
 /// CJK ideographs, kana, hangul, CJK punctuation and full-width forms.
@@ -387,6 +407,31 @@ mod tests {
     fn nbsp_and_fullwidth_indentation_collapse() {
         let t = render("<p>\u{3000}\u{3000}第一段&nbsp;&nbsp;内容</p>");
         assert_eq!(t, "第一段 内容");
+    }
+
+    #[test]
+    fn display_none_in_style_any_case_and_spacing() {
+        for (style, hides) in [
+            ("display:none", true),
+            ("color:red; DISPLAY : None ;", true),
+            ("display:\u{b}none", true),
+            ("ddisplay:none", true),
+            ("display:block", false),
+            ("display:non", false),
+            ("font-family:宋体; display: none", true),
+            ("font-family:宋体; display: inline", false),
+        ] {
+            assert_eq!(style_hides(style), hides, "{style:?}");
+        }
+    }
+
+    #[test]
+    fn hidden_by_attribute_or_class() {
+        let t = render(
+            "<div>甲<p hidden>一</p><p class=\"x  d-none\">二</p><p class=\"hide-not\">丙</p>\
+             <p class=\"note\tis-hidden\">三</p>乙</div>",
+        );
+        assert_eq!(t, "甲\n\n丙\n\n乙");
     }
 
     #[test]
