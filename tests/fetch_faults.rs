@@ -77,14 +77,23 @@ async fn retry_after_seconds_is_honoured_and_slows_the_host() {
 
 #[tokio::test]
 async fn retry_after_http_date_is_honoured() {
-    let when = chrono::Utc::now() + chrono::Duration::seconds(2);
+    // The date is absolute: what must hold is that no retry reaches the server before it,
+    // however long the set-up took (a loaded CI machine can take a second to start the mock).
+    let (i0, w0) = (tokio::time::Instant::now(), chrono::Utc::now());
+    let when = w0 + chrono::Duration::seconds(3);
     let date = when.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    let not_before = chrono::DateTime::parse_from_rfc2822(&date).unwrap().with_timezone(&chrono::Utc);
     let b = MockServer::builder().fault(Target::path(0, LIST), Fault::Status { status: 503, count: 1, retry_after: Some(date) });
     let (mock, fetcher) = setup(b, |c| c).await;
     fetcher.fetch(&list(&mock)).await.unwrap();
     let t = arrivals(&mock, LIST);
-    // Second resolution of HTTP dates: at least one full second.
-    assert!(t[1] - t[0] >= Duration::from_secs(1), "retried after {:?}", t[1] - t[0]);
+    assert_eq!(t.len(), 2, "one 503, one retry");
+    let retry_wall = w0 + chrono::Duration::from_std(t[1] - i0).unwrap();
+    // 50 ms for the two clocks read one after the other at the start.
+    assert!(
+        retry_wall + chrono::Duration::milliseconds(50) >= not_before,
+        "retried at {retry_wall}, before the Retry-After date {not_before}"
+    );
     mock.assert_all_polite();
 }
 
