@@ -1,7 +1,6 @@
 //! Extraction of real government pages (copies of /work/shared/fixtures/real in
 //! tests/fixtures/extract/), without rules: the generic fallback must do the job.
 
-use std::time::{Duration, Instant};
 
 use nianbao::extract::{extract, Extracted, Page};
 
@@ -182,15 +181,12 @@ fn nfra_merged_cells_found_by_density() {
 }
 
 #[test]
-fn cmse_long_page_is_fast_and_clean() {
+fn cmse_long_page_is_clean() {
     let html = fixture("cmse_long.html");
     assert!(html.len() > 400_000);
     let page = Page { html: &html, url: "http://www.cmse.gov.cn/xwzx/201206/t20120624_1.html", site: None };
-    let start = Instant::now();
+    // Its speed is measured by `cargo bench --bench extract`, not here.
     let e = extract(&page, None);
-    let took = start.elapsed();
-    // Generous bound for an unoptimised debug build on a shared machine; release is a few ms.
-    assert!(took < Duration::from_secs(3), "took {took:?}");
     assert_eq!(e.title, "天宫一号与神舟九号载人交会对接任务第二场新闻发布会");
     assert_eq!(e.published_at.as_deref(), Some("2012-06-24"));
     assert!(e.text.starts_with("2012年6月24日\n\n中国载人航天工程新闻发言人 武平"), "{}", &e.text[..200]);

@@ -82,8 +82,9 @@ async fn a_slow_host_does_not_slow_another() {
     let (slow, fast) = tokio::join!(slow, fast);
     let fast_done = *fast.iter().max().unwrap();
     let slow_done = *slow.iter().max().unwrap();
-    // Fast host: robots + 5 pages at 20/s ≈ 250 ms; slow host: ≥ 3 × 500 ms.
-    assert!(fast_done < Duration::from_millis(900), "fast host held up: {fast_done:?}");
+    // Fast host: robots + 5 pages at 20/s ≈ 250 ms; slow host: ≥ 3 × 500 ms. Held up behind the
+    // slow host, the fast one could not finish before it; the bound leaves room for a loaded CI.
+    assert!(fast_done < Duration::from_millis(1300), "fast host held up: {fast_done:?}");
     assert!(slow_done >= Duration::from_millis(1400), "slow host too fast: {slow_done:?}");
     mock.assert_polite(0, slow_rule.rate, 1);
     mock.assert_polite(1, mock.rate(), 1);
