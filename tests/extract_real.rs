@@ -23,7 +23,7 @@ fn row<'a>(table: &'a [Vec<String>], label: &str) -> &'a Vec<String> {
 
 #[test]
 fn pingtan_2023_report_metadata_and_text() {
-    let e = run("pingtan_nb2023.html", PINGTAN_NB);
+    let e = run("../../../sites/pingtan/report-2023.html", PINGTAN_NB);
     assert_eq!(e.title, "平潭综合实验区2023年度政府信息公开工作年度报告");
     assert_eq!(e.report_year, Some(2023));
     assert_eq!(e.published_at.as_deref(), Some("2024-03-08"));
@@ -43,7 +43,7 @@ fn pingtan_2023_report_metadata_and_text() {
 
 #[test]
 fn pingtan_2023_report_statistical_tables() {
-    let e = run("pingtan_nb2023.html", PINGTAN_NB);
+    let e = run("../../../sites/pingtan/report-2023.html", PINGTAN_NB);
     assert_eq!(e.tables.len(), 3, "three statistical tables");
 
     // 二、主动公开: colspan=4 section rows repeat across the grid.
@@ -84,7 +84,7 @@ fn pingtan_2023_report_statistical_tables() {
 
 #[test]
 fn pingtan_normative_document_li_metadata_with_ensp_and_word_body() {
-    let e = run("pingtan_gfxwj.html", "https://www.pingtan.gov.cn/zwgk/zfxxgk/gwhwj/hzgfxwj/201508/t20150823_79692.htm");
+    let e = run("../../../sites/pingtan/gfxwj-2015.html", "https://www.pingtan.gov.cn/zwgk/zfxxgk/gwhwj/hzgfxwj/201508/t20150823_79692.htm");
     assert_eq!(e.index_no.as_deref(), Some("PZ00101-1700-2023-00034"));
     assert_eq!(e.doc_no.as_deref(), Some("岚综管综〔2015〕175号"));
     assert_eq!(e.publisher.as_deref(), Some("平潭综合实验区交通建设局"));
@@ -107,7 +107,7 @@ fn pingtan_normative_document_li_metadata_with_ensp_and_word_body() {
 
 #[test]
 fn lishui_hanweb_table_metadata_body_table_and_downfile() {
-    let e = run("lishui_hanweb.html", "http://www.lishui.gov.cn/art/2023/10/23/art_1229283449_2493752.html");
+    let e = run("../../../sites/lishui/xxgk-2023.html", "http://www.lishui.gov.cn/art/2023/10/23/art_1229283449_2493752.html");
     assert_eq!(e.index_no.as_deref(), Some("113325000026455663/2023-43887"));
     assert_eq!(e.doc_no.as_deref(), Some("丽政发〔2023〕30号"));
     assert_eq!(e.publisher.as_deref(), Some("市政府"), "metadata block beats ContentSource meta (市府办)");
@@ -130,7 +130,7 @@ fn lishui_hanweb_table_metadata_body_table_and_downfile() {
 
 #[test]
 fn shanxi_trs_news_with_fullwidth_indentation() {
-    let e = run("shanxi_trs.html", "http://www.shanxi.gov.cn/yw/sxyw/201909/t20190918_693227.shtml");
+    let e = run("../../../sites/shanxi/news-2019.html", "http://www.shanxi.gov.cn/yw/sxyw/201909/t20190918_693227.shtml");
     assert_eq!(e.title, "山西品牌丝路行（南美站）正式启动");
     assert_eq!(e.published_at.as_deref(), Some("2019-09-18"));
     assert_eq!(e.publisher.as_deref(), Some("山西日报"));

@@ -20,7 +20,7 @@ fn doc() -> DocRef<'static> {
 }
 
 fn pingtan() -> FactSet {
-    facts_from_report(&grids(&read("pingtan_2023.html")), "", Some(2023))
+    facts_from_report(&grids(&read("../../../sites/pingtan/report-2023.html")), "", Some(2023))
 }
 
 fn blank() -> FactSet {
@@ -84,7 +84,7 @@ fn jsonl_one_fact_per_line() {
 
 #[test]
 fn checks_csv_reports_failures_per_document() {
-    let mut tables = grids(&read("pingtan_2023.html"));
+    let mut tables = grids(&read("../../../sites/pingtan/report-2023.html"));
     tables[1][5][3] = "23".into(); // inject: （一）予以公开 自然人 22 → 23
     let bad = facts_from_report(&tables, "", Some(2023));
     let good = pingtan();
@@ -110,7 +110,7 @@ async fn archive_tables_store_and_replace_a_documents_facts() {
     // Idempotent: the lead's migrations may run it again.
     sqlx::raw_sql(FACTS_SCHEMA_SQL).execute(&mut conn).await.unwrap();
 
-    let mut tables = grids(&read("pingtan_2023.html"));
+    let mut tables = grids(&read("../../../sites/pingtan/report-2023.html"));
     tables[1][5][3] = "23".into();
     let bad = facts_from_report(&tables, "", Some(2023));
     store_facts(&mut conn, 7, Some(2023), &bad).await.unwrap();

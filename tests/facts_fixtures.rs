@@ -44,7 +44,7 @@ const CHECKS_2019: usize = 23 + 7 + 7 + 3;
 
 #[test]
 fn pingtan_2023_every_cell() {
-    let (tables, set) = report("pingtan_2023.html", 2023);
+    let (tables, set) = report("../../../sites/pingtan/report-2023.html", 2023);
     assert_matches(&set, "pingtan_2023.expected");
     assert_eq!(set.layout, Some(Layout::Y2021));
     assert!(set.warnings.is_empty(), "{:#?}", set.warnings);
@@ -61,7 +61,7 @@ fn pingtan_2023_every_cell() {
 
 #[test]
 fn pingtan_2023_labels_units_and_raw_text_are_kept() {
-    let (_, set) = report("pingtan_2023.html", 2023);
+    let (_, set) = report("../../../sites/pingtan/report-2023.html", 2023);
     let f = set.get(FactTable::Requests, "results.partially_disclosed", "legal.commercial").unwrap();
     assert_eq!(f.row_label, "三、本年度办理结果 / （二）部分公开（区分处理的，只计这一情形，不计其他情形）");
     assert_eq!(f.column_label, "法人或其他组织 / 商业企业");
@@ -142,7 +142,7 @@ fn failures(set: &FactSet) -> Vec<(String, String, String, f64, f64)> {
 
 #[test]
 fn injected_inconsistency_in_a_result_row_is_caught() {
-    let mut tables = grids(&read("pingtan_2023.html"));
+    let mut tables = grids(&read("../../../sites/pingtan/report-2023.html"));
     // （一）予以公开, 自然人: 22 → 23 (table 1 row 5 col 3 in the grid).
     assert_eq!(tables[1][5][1], "（一）予以公开");
     inject(&mut tables, 1, 5, 3, "23");
@@ -161,7 +161,7 @@ fn injected_inconsistency_in_a_result_row_is_caught() {
 
 #[test]
 fn injected_inconsistency_in_carried_forward_and_review_is_caught() {
-    let mut tables = grids(&read("pingtan_2023.html"));
+    let mut tables = grids(&read("../../../sites/pingtan/report-2023.html"));
     let last = tables[1].len() - 1;
     assert!(tables[1][last][0].starts_with("四、结转下年度"));
     inject(&mut tables, 1, last, 9, "5"); // 结转下年度 总计: 0 → 5
@@ -199,7 +199,7 @@ fn pre_2019_report_figures_come_from_prose() {
 
 #[test]
 fn prose_is_not_used_when_the_template_tables_are_there() {
-    let tables = grids(&read("pingtan_2023.html"));
+    let tables = grids(&read("../../../sites/pingtan/report-2023.html"));
     let text = "2023年全区共主动公开政府信息13561条。";
     let set = facts_from_report(&tables, text, Some(2023));
     assert!(set.facts.iter().all(|f| f.source == Source::Table));
@@ -212,7 +212,7 @@ fn prose_is_not_used_when_the_template_tables_are_there() {
 #[test]
 fn tables_are_found_by_labels_not_position() {
     // Reverse the tables and put an unrelated table first: same facts.
-    let mut tables = grids(&read("pingtan_2023.html"));
+    let mut tables = grids(&read("../../../sites/pingtan/report-2023.html"));
     let baseline = facts_from_report(&tables, "", Some(2023));
     tables.reverse();
     tables.insert(0, vec![vec!["索引号".into(), "123".into()], vec!["发布机构".into(), "平潭".into()]]);
@@ -232,7 +232,7 @@ fn tables_are_found_by_labels_not_position() {
 fn fixtures_through_the_extractor() {
     use nianbao::extract::{extract, Page};
     for (html_file, expected_file, year) in [
-        ("pingtan_2023.html", "pingtan_2023.expected", 2023),
+        ("../../../sites/pingtan/report-2023.html", "pingtan_2023.expected", 2023),
         ("layout2019_report.html", "layout2019_report.expected", 2019),
         ("split_tables_report.html", "split_tables_report.expected", 2022),
         ("blank_cells_report.html", "blank_cells_report.expected", 2022),
@@ -244,7 +244,7 @@ fn fixtures_through_the_extractor() {
         assert!(set.checks.is_empty(), "{html_file}: {:#?}", set.checks);
     }
     // The pingtan title gives the report year.
-    let html = read("pingtan_2023.html");
+    let html = read("../../../sites/pingtan/report-2023.html");
     let doc = extract(&Page { html: &html, url: "https://www.pingtan.gov.cn/", site: None }, None);
     assert_eq!(doc.report_year, Some(2023));
 }

@@ -61,7 +61,7 @@ fn pingtan_rule() -> ListRule {
 #[test]
 fn pingtan_real_list_with_rule() {
     let url = Url::parse(PINGTAN).unwrap();
-    let page = parse_list(&fixture("pingtan_zfxxgknb_index.html"), &url, Some(&pingtan_rule()));
+    let page = parse_list(&fixture("../../../sites/pingtan/list-zfxxgknb.html"), &url, Some(&pingtan_rule()));
     assert_eq!(page.items.len(), 10, "{:#?}", page.items);
     let third = &page.items[2];
     assert_eq!(third.url.as_str(), "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202403/t20240308_87885.htm");
@@ -84,7 +84,7 @@ fn pingtan_real_list_with_rule() {
 fn pingtan_second_page_is_the_trs_api_post() {
     let url = Url::parse(PINGTAN).unwrap();
     let r = pingtan_rule();
-    let first = parse_list(&fixture("pingtan_zfxxgknb_index.html"), &url, Some(&r));
+    let first = parse_list(&fixture("../../../sites/pingtan/list-zfxxgknb.html"), &url, Some(&r));
     let reqs = page_urls(&r, &first, &url, None);
     assert_eq!(reqs.len(), 1, "{reqs:#?}");
     let req = &reqs[0];
@@ -126,7 +126,7 @@ fn pingtan_second_page_is_the_trs_api_post() {
 #[test]
 fn pingtan_without_rule_generic_detector() {
     let url = Url::parse(PINGTAN).unwrap();
-    let page = parse_list(&fixture("pingtan_zfxxgknb_index.html"), &url, None);
+    let page = parse_list(&fixture("../../../sites/pingtan/list-zfxxgknb.html"), &url, None);
     let urls: Vec<&str> = page.items.iter().map(|i| i.url.path()).collect();
     assert_eq!(urls.len(), 10, "{urls:#?}");
     assert!(urls.iter().all(|p| p.starts_with("/zwgk/zfxxgk/zfxxgknb/20")));
@@ -141,7 +141,7 @@ fn pingtan_without_rule_generic_detector() {
 #[test]
 fn template_pages_without_the_api() {
     // Same page without the list2.trsapi script: plain TRS static pages, 0-based.
-    let html = fixture("pingtan_zfxxgknb_index.html").replace("list2.trsapi", "list2.static");
+    let html = fixture("../../../sites/pingtan/list-zfxxgknb.html").replace("list2.trsapi", "list2.static");
     let url = Url::parse(PINGTAN).unwrap();
     let mut r = pingtan_rule();
     r.pages = Pagination::Template {
@@ -389,7 +389,7 @@ fn rule_items_without_links_are_reported() {
     // The header <dl> (dt only) and the avalon template <dl> (ms-attr-href, no href) match too.
     let url = Url::parse(PINGTAN).unwrap();
     let r = rule(PINGTAN, "div.rules_tabs_01 dl", "dd a", Pagination::None);
-    let page = parse_list(&fixture("pingtan_zfxxgknb_index.html"), &url, Some(&r));
+    let page = parse_list(&fixture("../../../sites/pingtan/list-zfxxgknb.html"), &url, Some(&r));
     assert_eq!(page.items.len(), 10);
     assert_eq!(page.warnings.len(), 1, "{:?}", page.warnings);
     assert!(page.warnings[0].contains("2 item(s)"), "{:?}", page.warnings);
@@ -399,7 +399,7 @@ fn rule_items_without_links_are_reported() {
 fn rule_that_matches_nothing_warns_and_falls_back() {
     let url = Url::parse(PINGTAN).unwrap();
     let r = rule(PINGTAN, "ul.news-list li", "a", Pagination::None);
-    let page = parse_list(&fixture("pingtan_zfxxgknb_index.html"), &url, Some(&r));
+    let page = parse_list(&fixture("../../../sites/pingtan/list-zfxxgknb.html"), &url, Some(&r));
     assert_eq!(page.items.len(), 10);
     assert!(page.warnings.iter().any(|w| w.contains("ul.news-list li") && w.contains(PINGTAN)), "{:?}", page.warnings);
 }
