@@ -13,10 +13,7 @@ const LIST: &str = "/zwgk/zfxxgknb/index.html";
 
 async fn setup(builder: MockBuilder, config: impl FnOnce(FetchConfig) -> FetchConfig) -> (MockServer, Fetcher) {
     let mock = builder.start().await;
-    let fetcher = Fetcher::new(config(mock.fetch_config())).unwrap();
-    for i in 0..mock.sites().len() {
-        fetcher.add_site(&mock.rule(i)).unwrap();
-    }
+    let fetcher = mock.fetcher_with(config);
     (mock, fetcher)
 }
 

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use nianbao::fetch::FetchConfig;
+use nianbao::fetch::{FetchConfig, Fetcher};
 use nianbao::site::Rate;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -275,6 +275,16 @@ impl MockServer {
     /// DNS overrides mapping every site host to the mock.
     pub fn resolve(&self) -> Vec<(String, SocketAddr)> {
         self.state.sites.iter().map(|s| (s.host.clone(), self.addr)).collect()
+    }
+
+    /// A fetcher over [`Self::fetch_config`] (adjusted by `config`) with every mock site's rule
+    /// registered.
+    pub fn fetcher_with(&self, config: impl FnOnce(FetchConfig) -> FetchConfig) -> Fetcher {
+        let fetcher = Fetcher::new(config(self.fetch_config())).unwrap();
+        for i in 0..self.sites().len() {
+            fetcher.add_site(&self.rule(i)).unwrap();
+        }
+        fetcher
     }
 
     /// A fetch configuration for tests: resolve overrides, short timeouts and backoffs, and
