@@ -171,3 +171,45 @@ async fn reextract_uses_the_latest_ok_detail_response() {
     assert_eq!(seen.len(), 1);
     assert!(seen[0].contains("newest bytes"));
 }
+
+/// Versions stored at once share one writer batch, where the search index is updated in one go
+/// at the end: a version indexed and replaced within the same batch must leave the index exactly
+/// as if each had been stored alone (only the current version is found, the FTS index agrees
+/// with its content table).
+#[tokio::test]
+async fn versions_replaced_within_one_batch_leave_only_the_current_one_searchable() {
+    let (_d, a) = temp_archive().await;
+    let base = report("pingtan", 7, 2022);
+    let marks: Vec<String> = (0..24).map(|k| format!("批次版本标记{k:02}号")).collect();
+    let mut tasks = Vec::new();
+    for (k, mark) in marks.iter().enumerate() {
+        let (a, mut e) = (a.clone(), base.clone());
+        e.text = format!("{mark}。{}", e.text);
+        tasks.push(tokio::spawn(async move {
+            a.store_fetch(detail_fetch(&e, k as u64, None), Some(e)).await.unwrap()
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(a.check_integrity().await.unwrap(), Vec::<String>::new());
+    let found: Vec<&String> = {
+        let mut found = Vec::new();
+        for m in &marks {
+            if !a.search(m, 5, None).await.unwrap().is_empty() {
+                found.push(m);
+            }
+        }
+        found
+    };
+    assert_eq!(found.len(), 1, "exactly the current version is searchable: {found:?}");
+    let current: String = sqlx::query_scalar(
+        "SELECT v.text FROM documents d JOIN versions v ON v.id = d.current_version",
+    )
+    .fetch_one(a.reader())
+    .await
+    .unwrap();
+    assert!(current.starts_with(found[0].as_str()), "{found:?} vs {}", &current[..40]);
+    let versions: i64 = sqlx::query_scalar("SELECT count(*) FROM versions").fetch_one(a.reader()).await.unwrap();
+    assert_eq!(versions, 24);
+}

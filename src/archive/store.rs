@@ -293,24 +293,12 @@ pub(crate) async fn upsert_document(
         }
     }
     let version_id = insert_version(c, document_id, response_id, at, e, hash, source).await?;
+    // The search index is updated once per writer batch (see `search::FLUSH_PENDING_SQL`): an FTS5
+    // table flushes its pending terms at every SAVEPOINT, and each job runs in one.
     if let Some((old, _)) = current {
-        // Take the old version out of the search index (external content: give the old values).
-        sqlx::query(
-            "INSERT INTO search_index (search_index, rowid, title, text)
-             SELECT 'delete', id, title, text FROM versions WHERE id = ?",
-        )
-        .bind(old)
-        .execute(&mut *c)
-        .await
-        .ctx("unindex old version")?;
+        queue_search_update(c, "delete", old).await?;
     }
-    sqlx::query("INSERT INTO search_index (rowid, title, text) VALUES (?, ?, ?)")
-        .bind(version_id)
-        .bind(&e.title)
-        .bind(&e.text)
-        .execute(&mut *c)
-        .await
-        .ctx("index version")?;
+    queue_search_update(c, "insert", version_id).await?;
     sqlx::query("UPDATE documents SET current_version = ? WHERE id = ?")
         .bind(version_id)
         .bind(document_id)
@@ -330,6 +318,18 @@ pub(crate) async fn upsert_document(
         change,
         revived,
     })
+}
+
+/// Queue an update of the search index for the end of the writer's batch (rolled back with the
+/// job's savepoint like everything else it wrote).
+async fn queue_search_update(c: &mut SqliteConnection, op: &str, version_id: i64) -> Result<()> {
+    sqlx::query("INSERT INTO temp.search_pending (op, version_id) VALUES (?, ?)")
+        .bind(op)
+        .bind(version_id)
+        .execute(&mut *c)
+        .await
+        .ctx("queue search index update")?;
+    Ok(())
 }
 
 /// Replace the document's rows in `facts` / `fact_checks` with the statistics of `e` (none unless

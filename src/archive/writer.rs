@@ -79,10 +79,11 @@ fn closed() -> Error {
 
 impl Writer {
     /// Start the writer task on `conn` (migrations already applied).
-    pub(crate) fn spawn(conn: SqliteConnection) -> Writer {
+    pub(crate) async fn spawn(mut conn: SqliteConnection) -> Result<Writer> {
+        super::search::prepare_writer(&mut conn).await?;
         let (tx, rx) = mpsc::channel(QUEUE);
         tokio::spawn(run(conn, rx));
-        Writer { tx }
+        Ok(Writer { tx })
     }
 
     /// Run `f` as one transactional unit on the write connection and return its result after
@@ -174,10 +175,16 @@ async fn run_batch(conn: &mut SqliteConnection, jobs: Vec<Job>) {
         }
         finishers.push(fin);
     }
-    match sqlx::query("COMMIT").execute(&mut *conn).await {
-        Ok(_) => finishers.into_iter().for_each(|f| f(None)),
-        Err(e) => {
-            let m = e.to_string();
+    // Work the jobs queued for the end of the batch (the search index), then commit. If that
+    // fails, nothing of the batch is kept and every job gets the error.
+    let flushed = super::search::flush_pending(conn).await.map_err(|e| e.to_string());
+    let committed = match flushed {
+        Ok(()) => sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| ()).map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    };
+    match committed {
+        Ok(()) => finishers.into_iter().for_each(|f| f(None)),
+        Err(m) => {
             tracing::error!("archive commit failed: {m}");
             let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
             finishers.into_iter().for_each(|f| f(Some(&m)));
