@@ -42,20 +42,26 @@ struct Fixture {
 }
 
 impl Fixture {
+    /// A server certificate (`CA:FALSE`).
     fn new() -> Fixture {
+        Fixture::with_constraints("critical,CA:FALSE")
+    }
+
+    /// A certificate with the given `basicConstraints`: `CA:TRUE` is what a plain
+    /// `openssl req -x509` makes, and what many home-made server certificates are.
+    fn with_constraints(constraints: &str) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
-        for sub in ["www", "rules/certs"] {
+        for sub in ["www", "rules/_certs"] {
             std::fs::create_dir_all(dir.path().join(sub)).unwrap();
         }
         let out = Command::new("openssl")
             .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
             .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
-            // A server certificate, not a CA: rustls refuses a CA certificate as the server's own.
-            .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+            .args(["-addext", &format!("basicConstraints={constraints}")])
             .arg("-keyout")
             .arg(dir.path().join("key.pem"))
             .arg("-out")
-            .arg(dir.path().join("rules/certs/server.pem"))
+            .arg(dir.path().join("rules/_certs/server.pem"))
             .output()
             .unwrap();
         assert!(out.status.success(), "openssl req: {}", String::from_utf8_lossy(&out.stderr));
@@ -76,7 +82,7 @@ impl Fixture {
         let child = Command::new("openssl")
             .args(["s_server", "-accept", &format!("127.0.0.1:{port}"), protocol, "-cipher", ciphers, "-WWW", "-quiet"])
             .arg("-cert")
-            .arg(self.dir.path().join("rules/certs/server.pem"))
+            .arg(self.dir.path().join("rules/_certs/server.pem"))
             .arg("-key")
             .arg(self.dir.path().join("key.pem"))
             .current_dir(self.dir.path().join("www"))
@@ -158,7 +164,7 @@ async fn default_client_names_the_url_and_suggests_legacy_tls() {
     need_openssl!();
     let fx = Fixture::new();
     let server = fx.serve("-tls1", "AES128-SHA:@SECLEVEL=0");
-    let site = fx.rule("old-county", "tls_ca = \"certs/server.pem\"\n").unwrap();
+    let site = fx.rule("old-county", "tls_ca = \"_certs/server.pem\"\n").unwrap();
     let err = fetch(&site, &server.url()).await.unwrap_err();
     assert!(matches!(err, FetchError::Tls { .. }), "{err:?}");
     assert_eq!(err.kind(), "tls");
@@ -182,12 +188,25 @@ async fn tls_ca_makes_the_default_client_trust_a_self_signed_server() {
     assert!(matches!(err, FetchError::Tls { .. }), "{err:?}");
     assert!(err.to_string().contains("tls_ca = "), "{err}");
 
-    let trusted = fx.rule("with-ca", "tls_ca = \"certs/server.pem\"\n").unwrap();
-    assert_eq!(trusted.tls_ca.as_ref().unwrap().path, fx.path("rules/certs/server.pem"));
+    let trusted = fx.rule("with-ca", "tls_ca = \"_certs/server.pem\"\n").unwrap();
+    assert_eq!(trusted.tls_ca.as_ref().unwrap().path, fx.path("rules/_certs/server.pem"));
     let page = fetch(&trusted, &server.url()).await.unwrap();
     assert_eq!(page.status, 200);
     let text = nianbao::decode::decode(&page.body, page.content_type(), None).text;
     assert!(text.contains(PAGE_TEXT), "{text}");
+}
+
+/// A self-signed certificate marked CA:TRUE: rustls refuses it as a server certificate even when
+/// trusted, and the error says to use the legacy client.
+#[tokio::test]
+async fn a_ca_certificate_as_the_servers_own_points_at_legacy_tls() {
+    need_openssl!();
+    let fx = Fixture::with_constraints("critical,CA:TRUE");
+    let server = fx.serve("-tls1_2", "ECDHE-RSA-AES128-GCM-SHA256");
+    let site = fx.rule("ca-as-server", "tls_ca = \"_certs/server.pem\"\n").unwrap();
+    let err = fetch(&site, &server.url()).await.unwrap_err();
+    assert!(matches!(err, FetchError::Tls { .. }), "{err:?}");
+    assert!(err.to_string().contains("CA certificate") && err.to_string().contains("legacy_tls = true"), "{err}");
 }
 
 /// `tls_ca` is checked when the rule loads: a missing file, a file that is not PEM, a PEM file
@@ -196,15 +215,15 @@ async fn tls_ca_makes_the_default_client_trust_a_self_signed_server() {
 fn tls_ca_errors_at_rule_load() {
     need_openssl!();
     let fx = Fixture::new();
-    std::fs::write(fx.path("rules/certs/notes.txt"), "this is not a certificate\n").unwrap();
-    std::fs::copy(fx.path("key.pem"), fx.path("rules/certs/key-only.pem")).unwrap();
+    std::fs::write(fx.path("rules/_certs/notes.txt"), "this is not a certificate\n").unwrap();
+    std::fs::copy(fx.path("key.pem"), fx.path("rules/_certs/key-only.pem")).unwrap();
     let broken = "-----BEGIN CERTIFICATE-----\nMIIB!!!not base64\n-----END CERTIFICATE-----\n";
-    std::fs::write(fx.path("rules/certs/broken.pem"), broken).unwrap();
+    std::fs::write(fx.path("rules/_certs/broken.pem"), broken).unwrap();
     let cases = [
-        ("missing", "certs/nowhere.pem", "cannot read"),
-        ("not-pem", "certs/notes.txt", "no certificate"),
-        ("key-only", "certs/key-only.pem", "no certificate"),
-        ("broken", "certs/broken.pem", "damaged PEM"),
+        ("missing", "_certs/nowhere.pem", "cannot read"),
+        ("not-pem", "_certs/notes.txt", "no certificate"),
+        ("key-only", "_certs/key-only.pem", "no certificate"),
+        ("broken", "_certs/broken.pem", "damaged PEM"),
         ("empty", "", "empty path"),
     ];
     for (name, file, expected) in cases {
@@ -230,7 +249,7 @@ mod legacy {
     use super::*;
 
     async fn legacy_fetch(fx: &Fixture, server: &Server, name: &str) {
-        let site = fx.rule(name, "legacy_tls = true\ntls_ca = \"certs/server.pem\"\n").unwrap();
+        let site = fx.rule(name, "legacy_tls = true\ntls_ca = \"_certs/server.pem\"\n").unwrap();
         let page = fetch(&site, &server.url()).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(page.status, 200);
         assert!(page.body.windows(2).any(|w| w[0] >= 0x81), "raw GBK bytes, not UTF-8 re-encoded");
@@ -256,6 +275,15 @@ mod legacy {
         let fx = Fixture::new();
         let server = fx.serve("-tls1", "AES128-SHA:@SECLEVEL=0");
         legacy_fetch(&fx, &server, "old-rsa").await;
+    }
+
+    /// OpenSSL accepts a trusted self-signed CA:TRUE certificate as the server's own.
+    #[tokio::test]
+    async fn legacy_client_accepts_a_trusted_ca_certificate_as_the_servers_own() {
+        need_openssl!();
+        let fx = Fixture::with_constraints("critical,CA:TRUE");
+        let server = fx.serve("-tls1_2", "ECDHE-RSA-AES128-GCM-SHA256");
+        legacy_fetch(&fx, &server, "ca-as-server-legacy").await;
     }
 
     /// The legacy client still verifies certificates: without `tls_ca` the self-signed server is

@@ -149,7 +149,13 @@ const ADVICE_LEGACY_FAILED: &str =
      the OpenSSL settings in use";
 /// Advice for an untrusted server certificate.
 const ADVICE_CERTIFICATE: &str = "the server's certificate is not trusted (self-signed, or an intermediate \
-     certificate missing): add the certificate(s) to its site rule with `tls_ca = \"certs/NAME.pem\"`";
+     certificate missing): add the certificate(s) to its site rule with `tls_ca = \"_certs/NAME.pem\"`";
+
+/// Advice for a server presenting a CA certificate as its own, which rustls refuses even when
+/// trusted.
+const ADVICE_CA_AS_SERVER: &str = "the server presents a CA certificate (basicConstraints CA:TRUE, typical \
+     of a home-made self-signed one) as its own, which the default client refuses even with `tls_ca`: \
+     set `legacy_tls = true` as well as `tls_ca` in its site rule";
 
 /// A failed TLS handshake found in an error's source chain: (the TLS library's message, advice).
 /// `None` when the failure is not a TLS one (or is a network error during the handshake, which
@@ -178,6 +184,8 @@ pub(super) fn tls_failure(e: &(dyn std::error::Error + 'static)) -> Option<(Stri
 fn rustls_advice(e: &rustls::Error) -> Option<&'static str> {
     use rustls::Error as E;
     match e {
+        // webpki's error is not a type rustls exposes: recognise it by name.
+        E::InvalidCertificate(c) if format!("{c:?}").contains("CaUsedAsEndEntity") => Some(ADVICE_CA_AS_SERVER),
         E::InvalidCertificate(_) | E::NoCertificatesPresented | E::UnsupportedNameType => Some(ADVICE_CERTIFICATE),
         E::AlertReceived(_)
         | E::PeerIncompatible(_)

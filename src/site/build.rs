@@ -164,7 +164,7 @@ pub(crate) fn build_site(path: &Path, src: &str) -> Result<Site, Vec<Error>> {
 /// `tls_ca`: a PEM file, relative to the rule file's directory, with at least one certificate.
 fn read_tls_ca(rule: &Path, file: &str) -> Result<TlsCa, String> {
     if file.trim().is_empty() {
-        return Err("empty path: give a PEM file, e.g. \"certs/www.example.gov.cn.pem\"".into());
+        return Err("empty path: give a PEM file, e.g. \"_certs/www.example.gov.cn.pem\"".into());
     }
     let path = rule.parent().unwrap_or(Path::new("")).join(file);
     let pem = std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
