@@ -137,7 +137,8 @@ fn legacy(b: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
 fn legacy(b: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
     tracing::warn!(
         "legacy_tls requested but this build has no `legacy-tls` feature: using rustls (TLS 1.2+); \
-         servers that only speak TLS 1.0/1.1 will fail to connect"
+         servers that only speak TLS 1.0/1.1 will fail to connect (build with \
+         `cargo build --release --features legacy-tls`)"
     );
     b.tls_version_min(reqwest::tls::Version::TLS_1_2)
 }

@@ -169,7 +169,7 @@ fn read_tls_ca(rule: &Path, file: &str) -> Result<TlsCa, String> {
     let path = rule.parent().unwrap_or(Path::new("")).join(file);
     let pem = std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     crate::fetch::tls_ca_certificates(&pem).map_err(|m| format!("`{}` is not a PEM certificate file: {m}", path.display()))?;
-    Ok(TlsCa { path, pem })
+    Ok(TlsCa { path, pem: pem.into() })
 }
 
 fn top_span(root: &Node, key: &str) -> raw::Span {

@@ -129,8 +129,9 @@ pub struct Site {
 pub struct TlsCa {
     /// The file, resolved against the rule file's directory.
     pub path: PathBuf,
-    /// Its contents: PEM with one or more certificates.
-    pub pem: Vec<u8>,
+    /// Its contents: PEM with one or more certificates (shared: the key of a cached client is
+    /// cloned per request).
+    pub pem: std::sync::Arc<[u8]>,
 }
 
 impl std::fmt::Debug for TlsCa {
