@@ -130,7 +130,7 @@ async fn legacy_tls_sites_get_their_own_client() {
     old.legacy_tls = true;
     fetcher.add_site(&mock.rule(0)).unwrap();
     fetcher.add_site(&old).unwrap();
-    assert_eq!(fetcher.client_key(&Request::get("http://a/").site("county2")), ClientKey { proxy: None, legacy_tls: true });
+    assert_eq!(fetcher.client_key(&Request::get("http://a/").site("county2")), ClientKey { proxy: None, legacy_tls: true, tls_ca: None });
     assert_eq!(fetcher.client_key(&Request::get("http://a/").site("county1")), ClientKey::default());
     assert_eq!(fetcher.client_count(), 2);
     // Plain http still works through it.

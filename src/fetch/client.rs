@@ -1,4 +1,5 @@
-//! reqwest clients: one per distinct (proxy, legacy TLS) combination, built once and cached.
+//! reqwest clients: one per distinct (proxy, legacy TLS, extra CA) combination, built once and
+//! cached.
 //! Redirects are never followed by reqwest (we follow them ourselves so every hop passes the
 //! host limiter and loop detection); cookies are kept (WZWS 307 + Set-Cookie warm-up).
 
@@ -8,6 +9,7 @@ use std::sync::Mutex;
 use reqwest::redirect;
 
 use super::{FetchConfig, FetchError};
+use crate::site::TlsCa;
 
 /// Which client a request goes through.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -16,11 +18,14 @@ pub struct ClientKey {
     pub proxy: Option<String>,
     /// Old-server client: see [`legacy_tls_supported`].
     pub legacy_tls: bool,
+    /// Certificates trusted in addition to the system roots (the rule's `tls_ca`).
+    pub tls_ca: Option<TlsCa>,
 }
 
 /// True when this build can really talk TLS 1.0/1.1 to old servers (the `legacy-tls` cargo
-/// feature, OpenSSL through native-tls). Without it, `legacy_tls = true` sites get a separate
-/// rustls client (TLS 1.2+), and a warning is logged once per client.
+/// feature, OpenSSL through native-tls at security level 0: see `src/fetch/legacy_tls.rs`).
+/// Without it, `legacy_tls = true` sites get a separate rustls client (TLS 1.2+), and a warning
+/// is logged once per client.
 pub fn legacy_tls_supported() -> bool {
     cfg!(feature = "legacy-tls")
 }
@@ -63,6 +68,29 @@ pub fn check_proxy(proxy: &str, site: &str) -> Result<reqwest::Proxy, FetchError
     reqwest::Proxy::all(proxy).map_err(|e| err(e.to_string()))
 }
 
+/// The certificates of a PEM file (a rule's `tls_ca`), to add to a client's roots. Fails when
+/// the PEM is damaged or holds no certificate.
+///
+/// With the `legacy-tls` feature, parsing goes through OpenSSL, so this initialises OpenSSL with
+/// nianbao's legacy settings first (OpenSSL reads its configuration once, at its first use).
+pub fn tls_ca_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, String> {
+    #[cfg(feature = "legacy-tls")]
+    super::legacy_tls::init();
+    let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+        let mut msg = e.to_string();
+        let mut src = std::error::Error::source(&e);
+        while let Some(s) = src {
+            msg = format!("{msg}: {s}");
+            src = s.source();
+        }
+        format!("damaged PEM ({msg})")
+    })?;
+    if certs.is_empty() {
+        return Err("no certificate in it (expected PEM blocks `-----BEGIN CERTIFICATE-----`)".into());
+    }
+    Ok(certs)
+}
+
 fn build(key: &ClientKey, config: &FetchConfig, site: &str) -> Result<reqwest::Client, FetchError> {
     let mut b = reqwest::Client::builder()
         .user_agent(config.user_agent())
@@ -81,17 +109,27 @@ fn build(key: &ClientKey, config: &FetchConfig, site: &str) -> Result<reqwest::C
         Some(p) => b.proxy(check_proxy(p, site)?),
         None => b.no_proxy(),
     };
-    if key.legacy_tls {
-        b = legacy(b);
+    if let Some(ca) = &key.tls_ca {
+        let certs = tls_ca_certificates(&ca.pem)
+            .map_err(|m| FetchError::Client(format!("site {site}: tls_ca {}: {m}", ca.path.display())))?;
+        b = b.tls_certs_merge(certs);
     }
+    b = if key.legacy_tls { legacy(b) } else { modern(b) };
     b.build().map_err(|e| FetchError::Client(format!("site {site}: {e}")))
+}
+
+/// Every client but the legacy one is rustls. (With the `legacy-tls` feature reqwest would
+/// default to native-tls, that is OpenSSL at nianbao's lowered security level, for all sites.)
+fn modern(b: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    b.tls_backend_rustls()
 }
 
 #[cfg(feature = "legacy-tls")]
 fn legacy(b: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
-    // OpenSSL through native-tls, TLS 1.0 and up. OpenSSL 3's default security level still
-    // refuses SHA-1/MD5 handshakes; lowering it needs OPENSSL_CONF (`CipherString =
-    // DEFAULT@SECLEVEL=0`), which native-tls does not expose.
+    // OpenSSL through native-tls, TLS 1.0 and up. native-tls cannot lower OpenSSL's security
+    // level nor allow legacy renegotiation: `legacy_tls::init` does it for the process (only
+    // legacy clients use OpenSSL), before the first OpenSSL context exists.
+    super::legacy_tls::init();
     b.tls_backend_native().tls_version_min(reqwest::tls::Version::TLS_1_0)
 }
 
@@ -99,7 +137,8 @@ fn legacy(b: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
 fn legacy(b: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
     tracing::warn!(
         "legacy_tls requested but this build has no `legacy-tls` feature: using rustls (TLS 1.2+); \
-         servers that only speak TLS 1.0/1.1 will fail to connect"
+         servers that only speak TLS 1.0/1.1 will fail to connect (build with \
+         `cargo build --release --features legacy-tls`)"
     );
     b.tls_version_min(reqwest::tls::Version::TLS_1_2)
 }

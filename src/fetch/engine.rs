@@ -12,6 +12,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::challenge::classify;
+use super::error::tls_failure;
 use super::retry::{backoff, is_retryable_status, is_throttle_status, parse_retry_after};
 use super::robots::{self, RobotsState};
 use super::{FetchError, Fetched, Fetcher, Host, Method, Outcome, Request, RequestKind};
@@ -42,6 +43,8 @@ enum AttemptError {
     Connect(String),
     Truncated(String),
     TooLarge(Option<u64>),
+    /// A failed TLS handshake: the TLS library's message and advice (not retried).
+    Tls(String, &'static str),
     Other(String),
 }
 
@@ -56,6 +59,7 @@ impl AttemptError {
             AttemptError::Connect(message) => FetchError::Connect { url, message, attempts },
             AttemptError::Truncated(message) => FetchError::Body { url, message, attempts },
             AttemptError::TooLarge(declared) => FetchError::TooLarge { url, limit, declared },
+            AttemptError::Tls(message, advice) => FetchError::Tls { url, message, advice: advice.to_string() },
             AttemptError::Other(message) => FetchError::Other { url, message },
         }
     }
@@ -85,6 +89,8 @@ fn map_reqwest(e: reqwest::Error) -> AttemptError {
         AttemptError::Other(msg)
     } else if e.is_body() || e.is_decode() {
         AttemptError::Truncated(msg)
+    } else if let Some((message, advice)) = tls_failure(&e) {
+        AttemptError::Tls(message, advice)
     } else {
         // Connect failures, and connections closed or reset before a response.
         AttemptError::Connect(msg)
@@ -342,7 +348,12 @@ impl Fetcher {
             *state = match self.fetch(&req).await {
                 Ok(f) => robots::from_response(f.status, &f.body, f.outcome.is_blocked(), cfg.robots_retry),
                 Err(FetchError::Status { status, .. }) => robots::from_response(status, b"", false, cfg.robots_retry),
-                Err(e @ (FetchError::Timeout { .. } | FetchError::Connect { .. } | FetchError::Body { .. })) => {
+                Err(
+                    e @ (FetchError::Timeout { .. }
+                    | FetchError::Connect { .. }
+                    | FetchError::Body { .. }
+                    | FetchError::Tls { .. }),
+                ) => {
                     // The host itself is unreachable: pause it (later requests fail fast with
                     // RobotsUnavailable) and report the transport error for this URL.
                     *state = robots::unavailable(e.to_string(), cfg.robots_retry);
@@ -355,6 +366,9 @@ impl Fetcher {
                         }
                         FetchError::Body { message, attempts, .. } => {
                             FetchError::Body { url, message: format!("robots.txt: {message}"), attempts }
+                        }
+                        FetchError::Tls { message, advice, .. } => {
+                            FetchError::Tls { url, message: format!("{message} (fetching robots.txt)"), advice }
                         }
                         other => other,
                     });

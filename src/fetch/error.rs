@@ -61,6 +61,11 @@ pub enum FetchError {
     #[error("{url}: HTTP {status} with Retry-After {retry_after:?}, longer than the allowed {max:?}")]
     RetryAfterTooLong { url: String, status: u16, retry_after: Duration, max: Duration },
 
+    /// The TLS handshake failed: protocol version, cipher or certificate. Not retried (it fails
+    /// the same way every time); `advice` says what in the site rule may fix it.
+    #[error("{url}: TLS handshake failed: {message}; {advice}")]
+    Tls { url: String, message: String, advice: String },
+
     /// The site's proxy setting is unusable.
     #[error("site {site}: proxy {proxy}: {message}")]
     Proxy { site: String, proxy: String, message: String },
@@ -90,6 +95,7 @@ impl FetchError {
             | FetchError::RobotsUnavailable { url, .. }
             | FetchError::Status { url, .. }
             | FetchError::RetryAfterTooLong { url, .. }
+            | FetchError::Tls { url, .. }
             | FetchError::Other { url, .. } => url,
             FetchError::Proxy { .. } | FetchError::Client(_) => "",
         }
@@ -111,6 +117,7 @@ impl FetchError {
             FetchError::RobotsUnavailable { .. } => "robots_unavailable",
             FetchError::Status { .. } => "status",
             FetchError::RetryAfterTooLong { .. } => "retry_after_too_long",
+            FetchError::Tls { .. } => "tls",
             FetchError::Proxy { .. } => "proxy",
             FetchError::Client(_) => "client",
             FetchError::Other { .. } => "other",
@@ -130,4 +137,77 @@ impl From<FetchError> for crate::Error {
             }
         }
     }
+}
+
+/// Advice for a server the default (rustls, TLS 1.2+) client cannot agree with.
+const ADVICE_LEGACY: &str = "the server may only speak old TLS (1.0/1.1) or old ciphers: \
+     set `legacy_tls = true` in its site rule (in a build with `--features legacy-tls`)";
+/// Advice for a server even the legacy client cannot agree with.
+#[cfg(feature = "legacy-tls")]
+const ADVICE_LEGACY_FAILED: &str =
+    "even the legacy client (OpenSSL) could not agree with the server; the `legacy TLS:` line of the log shows \
+     the OpenSSL settings in use";
+/// Advice for an untrusted server certificate.
+const ADVICE_CERTIFICATE: &str = "the server's certificate is not trusted (self-signed, or an intermediate \
+     certificate missing): add the certificate(s) to its site rule with `tls_ca = \"_certs/NAME.pem\"`";
+
+/// Advice for a server presenting a CA certificate as its own, which rustls refuses even when
+/// trusted.
+const ADVICE_CA_AS_SERVER: &str = "the server presents a CA certificate (basicConstraints CA:TRUE, typical \
+     of a home-made self-signed one) as its own, which the default client refuses even with `tls_ca`: \
+     set `legacy_tls = true` as well as `tls_ca` in its site rule";
+
+/// A failed TLS handshake found in an error's source chain: (the TLS library's message, advice).
+/// `None` when the failure is not a TLS one (or is a network error during the handshake, which
+/// stays a retryable connection error).
+pub(super) fn tls_failure(e: &(dyn std::error::Error + 'static)) -> Option<(String, &'static str)> {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        // tokio-rustls reports rustls errors inside (nested) io::Errors, whose `source()` skips
+        // the error they wrap: look inside them too.
+        let mut node = Some(err);
+        while let Some(n) = node {
+            if let Some(r) = n.downcast_ref::<rustls::Error>() {
+                return rustls_advice(r).map(|advice| (r.to_string(), advice));
+            }
+            #[cfg(feature = "legacy-tls")]
+            if let Some(t) = n.downcast_ref::<native_tls::Error>() {
+                return native_tls_advice(t).map(|advice| (t.to_string(), advice));
+            }
+            node = n.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).map(|i| i as &(dyn std::error::Error + 'static));
+        }
+        cur = err.source();
+    }
+    None
+}
+
+fn rustls_advice(e: &rustls::Error) -> Option<&'static str> {
+    use rustls::Error as E;
+    match e {
+        // webpki's error is not a type rustls exposes: recognise it by name.
+        E::InvalidCertificate(c) if format!("{c:?}").contains("CaUsedAsEndEntity") => Some(ADVICE_CA_AS_SERVER),
+        E::InvalidCertificate(_) | E::NoCertificatesPresented | E::UnsupportedNameType => Some(ADVICE_CERTIFICATE),
+        E::AlertReceived(_)
+        | E::PeerIncompatible(_)
+        | E::PeerMisbehaved(_)
+        | E::InappropriateMessage { .. }
+        | E::InappropriateHandshakeMessage { .. }
+        | E::InvalidMessage(_)
+        | E::DecryptError => Some(ADVICE_LEGACY),
+        _ => None,
+    }
+}
+
+#[cfg(feature = "legacy-tls")]
+fn native_tls_advice(e: &native_tls::Error) -> Option<&'static str> {
+    // A network failure during the handshake (reset, EOF) stays a connection error.
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        if s.is::<std::io::Error>() {
+            return None;
+        }
+        src = s.source();
+    }
+    let msg = e.to_string();
+    Some(if msg.contains("certificate verify failed") { ADVICE_CERTIFICATE } else { ADVICE_LEGACY_FAILED })
 }

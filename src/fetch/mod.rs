@@ -31,6 +31,8 @@ mod client;
 mod engine;
 mod error;
 mod host;
+#[cfg(feature = "legacy-tls")]
+pub mod legacy_tls;
 mod retry;
 mod robots;
 
@@ -43,7 +45,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 pub use challenge::{classify, Outcome};
-pub use client::{check_proxy, legacy_tls_supported, ClientKey};
+pub use client::{check_proxy, legacy_tls_supported, tls_ca_certificates, ClientKey};
 pub use error::FetchError;
 pub use host::{Host, HostPolicy, Slot};
 pub use retry::{backoff, is_retryable_status, parse_retry_after};
@@ -261,10 +263,11 @@ impl Fetcher {
     }
 
     /// Register a site rule: its domains get the rule's rate, concurrency and robots policy, and
-    /// its proxy/legacy-TLS client is built now (a bad proxy is reported here, naming the site).
+    /// its proxy/legacy-TLS/`tls_ca` client is built now (a bad proxy is reported here, naming the
+    /// site).
     /// Registering the same site again replaces its settings for hosts not yet used.
     pub fn add_site(&self, site: &Site) -> Result<(), FetchError> {
-        let key = ClientKey { proxy: site.proxy.clone(), legacy_tls: site.legacy_tls };
+        let key = ClientKey { proxy: site.proxy.clone(), legacy_tls: site.legacy_tls, tls_ca: site.tls_ca.clone() };
         self.inner.clients.get(&key, &self.inner.config, &site.name)?;
         let policy = HostPolicy {
             interval: HostPolicy::interval_of(site.rate),

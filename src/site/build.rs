@@ -6,13 +6,13 @@ use std::path::Path;
 use super::detail::{self, family_names, load_family, PartialDetail};
 use super::parse;
 use super::raw::{self, Ctx, Kind, Node, Obj};
-use super::types::{ListRule, Pagination, Rate, RobotsPolicy, Sel, Site, Window};
+use super::types::{ListRule, Pagination, Rate, RobotsPolicy, Sel, Site, TlsCa, Window};
 use crate::Error;
 
 /// Top-level keys of a site rule.
 pub(crate) const SITE_KEYS: &[&str] = &[
     "name", "title", "domains", "rate", "concurrency", "schedule", "timezone", "window", "encoding", "extends",
-    "robots", "proxy", "legacy_tls", "lists", "detail",
+    "robots", "proxy", "legacy_tls", "tls_ca", "lists", "detail",
 ];
 const LIST_KEYS: &[&str] = &["url", "items", "link", "title", "date", "keep", "skip", "gbk_query", "pages"];
 const TEMPLATE_KEYS: &[&str] = &["template", "count_regex", "per_page", "max_pages"];
@@ -95,6 +95,9 @@ pub(crate) fn build_site(path: &Path, src: &str) -> Result<Site, Vec<Error>> {
         parse::proxy(&p).map_err(|m| ctx.err("proxy", &span, m)).ok().map(|_| p)
     });
     let legacy_tls = top.boolean(&mut ctx, "legacy_tls").unwrap_or(false);
+    let tls_ca = top.string(&mut ctx, "tls_ca").and_then(|(p, span)| {
+        read_tls_ca(path, &p).map_err(|m| ctx.err("tls_ca", &span, m)).ok()
+    });
 
     let (lists, list_origins) = top.get("lists").map(|n| read_lists(&mut ctx, n)).unwrap_or_default();
 
@@ -153,8 +156,20 @@ pub(crate) fn build_site(path: &Path, src: &str) -> Result<Site, Vec<Error>> {
         robots,
         proxy,
         legacy_tls,
+        tls_ca,
         path: path.to_path_buf(),
     })
+}
+
+/// `tls_ca`: a PEM file, relative to the rule file's directory, with at least one certificate.
+fn read_tls_ca(rule: &Path, file: &str) -> Result<TlsCa, String> {
+    if file.trim().is_empty() {
+        return Err("empty path: give a PEM file, e.g. \"_certs/www.example.gov.cn.pem\"".into());
+    }
+    let path = rule.parent().unwrap_or(Path::new("")).join(file);
+    let pem = std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    crate::fetch::tls_ca_certificates(&pem).map_err(|m| format!("`{}` is not a PEM certificate file: {m}", path.display()))?;
+    Ok(TlsCa { path, pem: pem.into() })
 }
 
 fn top_span(root: &Node, key: &str) -> raw::Span {

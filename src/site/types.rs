@@ -116,6 +116,26 @@ pub struct Site {
     pub robots: RobotsPolicy,
     pub proxy: Option<String>,
     pub legacy_tls: bool,
+    /// Certificates this site's client trusts besides the system roots (`tls_ca`).
+    pub tls_ca: Option<TlsCa>,
     /// The file the rule was loaded from.
     pub path: PathBuf,
+}
+
+/// Extra trusted certificates for one site (`tls_ca = "certs/x.pem"`): a self-signed server
+/// certificate, or the intermediate a server forgets to send. Read and checked when the rule is
+/// loaded.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct TlsCa {
+    /// The file, resolved against the rule file's directory.
+    pub path: PathBuf,
+    /// Its contents: PEM with one or more certificates (shared: the key of a cached client is
+    /// cloned per request).
+    pub pem: std::sync::Arc<[u8]>,
+}
+
+impl std::fmt::Debug for TlsCa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsCa").field("path", &self.path).field("pem_bytes", &self.pem.len()).finish()
+    }
 }

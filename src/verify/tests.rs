@@ -22,6 +22,7 @@ fn site(name: &str) -> Site {
         robots: RobotsPolicy::Obey,
         proxy: None,
         legacy_tls: false,
+        tls_ca: None,
         path: PathBuf::from(format!("sites/{name}.toml")),
     }
 }

@@ -101,6 +101,7 @@ pub fn site_rule(s: &SiteContent, list_url: &str, rate: Rate, concurrency: usize
         robots: RobotsPolicy::Obey,
         proxy: None,
         legacy_tls: false,
+        tls_ca: None,
         path: PathBuf::from(format!("sites/{}.toml", s.name)),
     }
 }
