@@ -112,6 +112,7 @@ async fn unknown_hosts_get_the_default_rate_and_site_requests_inherit_the_site_p
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_meter_catches_a_client_without_limits() {
     let mock = MockServer::builder().docs_per_site(5).start().await;
+    nianbao::fetch::install_tls_provider();
     let mut b = reqwest::Client::builder();
     for (h, a) in mock.resolve() {
         b = b.resolve(&h, a);

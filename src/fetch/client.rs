@@ -91,7 +91,19 @@ pub fn tls_ca_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, Stri
     Ok(certs)
 }
 
+/// Install rustls's `ring` crypto provider as the process default, once (reqwest is built without
+/// a provider of its own). Called before any client is built; call it yourself before building a
+/// `reqwest::Client` outside [`Clients`].
+pub fn install_tls_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Err = another provider is already installed (by the embedding program): keep it.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 fn build(key: &ClientKey, config: &FetchConfig, site: &str) -> Result<reqwest::Client, FetchError> {
+    install_tls_provider();
     let mut b = reqwest::Client::builder()
         .user_agent(config.user_agent())
         .redirect(redirect::Policy::none())

@@ -45,7 +45,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 pub use challenge::{classify, Outcome};
-pub use client::{check_proxy, legacy_tls_supported, tls_ca_certificates, ClientKey};
+pub use client::{check_proxy, install_tls_provider, legacy_tls_supported, tls_ca_certificates, ClientKey};
 pub use error::FetchError;
 pub use host::{Host, HostPolicy, Slot};
 pub use retry::{backoff, is_retryable_status, parse_retry_after};
