@@ -8,15 +8,12 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Path, RawQuery, State};
-use axum::http::header;
-use axum::routing::get;
-use axum::Router;
 use crawl_common::{scalar, Setup};
 use nianbao::archive::Archive;
 use nianbao::crawl::{CrawlOptions, Crawler};
 use nianbao::fetch::{FetchConfig, Fetcher};
 use sqlx::Row;
+use support::http::{HttpRequest, HttpResponse};
 use support::*;
 
 fn fast() -> MockBuilder {
@@ -105,12 +102,12 @@ struct Mini {
     queries: Arc<Mutex<Vec<String>>>,
 }
 
-fn gbk(html: String) -> ([(header::HeaderName, &'static str); 1], Vec<u8>) {
+fn gbk(html: String) -> HttpResponse {
     let (bytes, _, _) = encoding_rs::GBK.encode(&html);
-    ([(header::CONTENT_TYPE, "text/html; charset=GBK")], bytes.into_owned())
+    HttpResponse::new(200, "text/html; charset=GBK", bytes.into_owned())
 }
 
-async fn list_page(State(m): State<Mini>) -> impl axum::response::IntoResponse {
+fn list_page(m: &Mini) -> HttpResponse {
     let items: String = m
         .items
         .lock()
@@ -121,8 +118,8 @@ async fn list_page(State(m): State<Mini>) -> impl axum::response::IntoResponse {
     gbk(format!("<html><head><meta charset=\"gb2312\"><title>年报</title></head><body><ul class=\"docs\">{items}</ul></body></html>"))
 }
 
-async fn detail_page(State(m): State<Mini>, RawQuery(q): RawQuery) -> impl axum::response::IntoResponse {
-    let q = q.unwrap_or_default();
+fn detail_page(m: &Mini, req: &HttpRequest) -> HttpResponse {
+    let q = req.target.split_once('?').map(|(_, q)| q.to_string()).unwrap_or_default();
     m.queries.lock().unwrap().push(q.clone());
     let id = q.rsplit("id=").next().unwrap_or("0").to_string();
     gbk(format!(
@@ -131,16 +128,28 @@ async fn detail_page(State(m): State<Mini>, RawQuery(q): RawQuery) -> impl axum:
     ))
 }
 
+/// Serve the mini site on 127.0.0.1 (HTTP/1.1 with keep-alive, the mock's own request reader).
 async fn start_mini(m: Mini) -> u16 {
-    let app = Router::new()
-        .route("/list.html", get(list_page))
-        .route("/detail.jsp", get(detail_page))
-        .route("/robots.txt", get(|| async { (axum::http::StatusCode::NOT_FOUND, "") }))
-        .route("/{*rest}", get(|Path(p): Path<String>| async move { (axum::http::StatusCode::NOT_FOUND, p) }))
-        .with_state(m);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let m = m.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                while let Ok(Some((req, _))) = support::http::read_request(&mut stream, &mut buf).await {
+                    let resp = match req.path() {
+                        "/list.html" => list_page(&m),
+                        "/detail.jsp" => detail_page(&m, &req),
+                        other => HttpResponse::new(404, "text/plain", other.to_string()),
+                    };
+                    if !matches!(support::http::write_response(&mut stream, &resp, req.method == "HEAD").await, Ok(true)) {
+                        break;
+                    }
+                }
+            });
+        }
+    });
     port
 }
 
