@@ -9,6 +9,7 @@ mod archive_common;
 
 use std::time::Instant;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use archive_common::{detail_fetch, fetch_with_body, report};
@@ -23,6 +24,13 @@ const PRODUCERS: u64 = 8;
 
 fn file_size(p: &std::path::Path) -> u64 {
     std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+}
+
+/// The 1-, 5- and 15-minute load averages (Linux), for reading the figures.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
 }
 
 fn main() {
@@ -44,11 +52,41 @@ fn main() {
                 .map(|i| detail_fetch(&report("pingtan", i, 2014 + (i % 10) as i32), i, None).body)
                 .collect(),
         );
+        println!("archive bench: {n} documents, {PRODUCERS} producers (load average at the start {})", load());
         let start = Instant::now();
         let mut raw_total = 0u64;
         let mut tasks = Vec::new();
+        // "Stays fast": the rate of every tenth of the run, printed as it goes.
+        let stored = Arc::new(AtomicU64::new(0));
+        let monitor = {
+            let stored = stored.clone();
+            tokio::spawn(async move {
+                let step = (n / 10).max(1);
+                let (mut next, mut t_prev, mut n_prev) = (step, Instant::now(), 0u64);
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    let done = stored.load(Ordering::Relaxed);
+                    if done >= next {
+                        let secs = t_prev.elapsed().as_secs_f64();
+                        println!(
+                            "  documents {:>7}–{:<7} {:>6.0} docs/s in this slice",
+                            n_prev,
+                            done,
+                            (done - n_prev) as f64 / secs
+                        );
+                        (t_prev, n_prev) = (Instant::now(), done);
+                        while next <= done {
+                            next += step;
+                        }
+                    }
+                    if done >= n {
+                        break;
+                    }
+                }
+            })
+        };
         for t in 0..PRODUCERS {
-            let (a, templates) = (a.clone(), templates.clone());
+            let (a, templates, stored) = (a.clone(), templates.clone(), stored.clone());
             tasks.push(tokio::spawn(async move {
                 let mut raw = 0u64;
                 let mut i = t;
@@ -63,6 +101,7 @@ fn main() {
                     let rec = fetch_with_body(&e, body, Some(run));
                     raw += rec.body.len() as u64;
                     a.store_fetch(rec, Some(e)).await.expect("store");
+                    stored.fetch_add(1, Ordering::Relaxed);
                     i += PRODUCERS;
                 }
                 raw
@@ -72,6 +111,7 @@ fn main() {
             raw_total += t.await.expect("task");
         }
         let elapsed = start.elapsed();
+        monitor.await.expect("monitor");
         a.finish_run(run, None).await.expect("finish");
         let t = Instant::now();
         let hits = a.search("依申请公开", 20, None).await.expect("search");
@@ -88,7 +128,7 @@ fn main() {
         .unwrap_or_default();
         a.close().await.expect("close");
         let size = file_size(&db) + file_size(&db.with_extension("db-wal"));
-        println!("archive bench: {n} documents, {PRODUCERS} producers");
+        println!("  load average   {} (at the end)", load());
         println!(
             "  stored in      {:.2} s  = {:.0} documents/s",
             elapsed.as_secs_f64(),
