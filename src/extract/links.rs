@@ -23,14 +23,20 @@ use crate::site::Sel;
 
 const EXTENSIONS: &[&str] = &["pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "ofd", "rtf", "zip", "rar"];
 
-static BASE: LazyLock<Selector> = LazyLock::new(|| Selector::parse("base[href]").expect("base selector"));
 static IMG: LazyLock<Selector> = LazyLock::new(|| Selector::parse("img[alt]").expect("img selector"));
 
 /// The URL relative links resolve against: `<base href>` (itself resolved against the page URL),
 /// else the page URL.
 pub(crate) fn base_url(doc: &Html, page_url: &str) -> Option<Url> {
     let page = Url::parse(page_url).ok();
-    let base = doc.select(&BASE).next().and_then(|b| b.value().attr("href")).map(str::trim);
+    // `base[href]`: the first in `Html::select` order, without a selector pass over the page.
+    let base = doc
+        .tree
+        .nodes()
+        .filter_map(ElementRef::wrap)
+        .find(|el| el.value().name() == "base" && has_attr(el, "href"))
+        .and_then(|b| b.value().attr("href"))
+        .map(str::trim);
     match (base, &page) {
         (Some(href), Some(p)) => p.join(href).ok().or(page),
         (Some(href), None) => Url::parse(href).ok(),
@@ -182,8 +188,13 @@ fn link_elements(doc: &Html) -> impl Iterator<Item = ElementRef<'_>> {
             "object" => "data",
             _ => return false,
         };
-        e.attrs.iter().any(|(n, _)| n.ns.is_empty() && &*n.local == wants)
+        has_attr(el, wants)
     })
+}
+
+/// `[name]`: the element has the attribute `name` (no namespace).
+pub(crate) fn has_attr(el: &ElementRef<'_>, name: &str) -> bool {
+    el.value().attrs.iter().any(|(n, _)| n.ns.is_empty() && &*n.local == name)
 }
 
 /// Collect the attachments of a page.
