@@ -38,7 +38,7 @@ fn shape(html: &str) -> Vec<String> {
                             format!("text {:?}", &**t)
                         }
                     }
-                    Node::Comment(c) if c.len() == 0 || c.len() > KEEP_COMMENT => "<!--…-->".to_string(),
+                    Node::Comment(c) if c.is_empty() || c.len() > KEEP_COMMENT => "<!--…-->".to_string(),
                     Node::Comment(c) => format!("<!--{}-->", &**c),
                     Node::Doctype(d) => format!("<!DOCTYPE {}>", d.name()),
                     Node::ProcessingInstruction(p) => format!("<?{}>", p.target),
