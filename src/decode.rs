@@ -137,8 +137,8 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, forced: Option<&str>) ->
     }
 
     // 3. Declarations: the header first, then the meta tag.
-    // chardetng reads the whole document (the costliest step of decoding): run it only on the
-    // paths that consult it, not for every page with a clean declaration.
+    // chardetng is the costliest step of decoding (see `sniff`): run it only on the paths that
+    // consult it, not for every page with a clean declaration.
     let guess = std::cell::OnceCell::new();
     let sniffed = || *guess.get_or_init(|| sniff(bytes));
     let declaration = match (header, meta) {
