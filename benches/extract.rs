@@ -6,7 +6,11 @@
 //! cargo bench --bench extract                                   # nianbao alone
 //! cargo bench --bench extract -- --manifest target/bench/pages.json   # write the page list, exit
 //! cargo bench --bench extract -- --compare target/bench/trafilatura.json [--summary FILE]
+//! cargo bench --bench extract -- --passes N     # N bare passes, nothing printed (for callgrind)
 //! ```
+//! `--passes` is for instruction counts: run it under callgrind with 1 and with 3 passes
+//! (`--toggle-collect='nianbao::pipeline::extract_bytes'`); half the difference is one steady
+//! pass, without the first pass's one-off costs (regex compilation, lazy statics).
 //! `scripts/bench` runs all three steps (with trafilatura in `bench/.venv`). The timed loop is
 //! single-threaded: one warm-up pass, then whole passes until at least `NIANBAO_BENCH_SECS`
 //! (default 2) seconds of CPU time. Rates are per CPU second of the measuring thread, so they are
@@ -34,10 +38,11 @@ struct Args {
     manifest: Option<PathBuf>,
     compare: Option<PathBuf>,
     summary: Option<PathBuf>,
+    passes: Option<usize>,
 }
 
 fn parse_args() -> Args {
-    let mut args = Args { manifest: None, compare: None, summary: None };
+    let mut args = Args { manifest: None, compare: None, summary: None, passes: None };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut path = |name: &str| PathBuf::from(it.next().unwrap_or_else(|| panic!("{name} needs a file")));
@@ -45,6 +50,10 @@ fn parse_args() -> Args {
             "--manifest" => args.manifest = Some(path("--manifest")),
             "--compare" => args.compare = Some(path("--compare")),
             "--summary" => args.summary = Some(path("--summary")),
+            "--passes" => {
+                let n = it.next().and_then(|n| n.parse().ok());
+                args.passes = Some(n.unwrap_or_else(|| panic!("--passes needs a number")));
+            }
             // `cargo bench` passes --bench; a name filter may follow it. Neither applies here.
             _ => {}
         }
@@ -59,6 +68,16 @@ fn main() {
     if let Some(path) = &args.manifest {
         write_manifest(&corpus, path);
         println!("extract bench: wrote {} pages to {}", corpus.pages.len(), path.display());
+        return;
+    }
+    if let Some(n) = args.passes {
+        // NIANBAO_BENCH_ONLY=text: only the pages whose id contains it (profiling one page).
+        let only = std::env::var("NIANBAO_BENCH_ONLY").unwrap_or_default();
+        for _ in 0..n {
+            for p in corpus.pages.iter().filter(|p| p.id.contains(&only)) {
+                black_box(extract_bytes(black_box(&p.bytes), p.content_type.as_deref(), &p.url, corpus.site_of(p)));
+            }
+        }
         return;
     }
     let min_secs: f64 = std::env::var("NIANBAO_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(2.0);
@@ -131,8 +150,9 @@ fn measure_decode(corpus: &Corpus, min_secs: f64) -> f64 {
     (passes * corpus.pages.len()) as f64 / (thread_cpu_s() - cpu0)
 }
 
-/// Pages per CPU second of HTML parsing alone (`scraper::Html::parse_document` on the decoded
-/// text): a floor under any extraction built on scraper.
+/// Pages per CPU second of HTML parsing alone, as extraction parses: the pre-pass that empties
+/// scripts, styles and long comments (`nianbao::extract::lean`), then
+/// `scraper::Html::parse_document` on its output. A floor under any extraction built on scraper.
 fn measure_parse(corpus: &Corpus, min_secs: f64) -> f64 {
     let texts: Vec<String> = corpus
         .pages
@@ -146,7 +166,8 @@ fn measure_parse(corpus: &Corpus, min_secs: f64) -> f64 {
     let mut passes = 0;
     while passes == 0 || thread_cpu_s() - cpu0 < min_secs {
         for t in &texts {
-            black_box(scraper::Html::parse_document(black_box(t)));
+            let lean = nianbao::extract::lean::lean(black_box(t));
+            black_box(scraper::Html::parse_document(&lean.html));
         }
         passes += 1;
     }

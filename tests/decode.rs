@@ -313,3 +313,80 @@ fn empty_and_ascii_inputs_decode_without_errors() {
     assert_eq!(d.info.source, CharsetSource::Header);
     assert!(d.notes.is_empty());
 }
+
+/// chardetng's guess over all of `bytes`, the way `decode` configures it (before the shortcuts).
+fn chardetng_whole(bytes: &[u8]) -> &'static Encoding {
+    let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    det.feed(bytes, true);
+    let enc = det.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
+    if enc == GBK {
+        GB18030
+    } else {
+        enc
+    }
+}
+
+/// An unlabelled GBK page long enough that chardetng sees only the start of it.
+fn long_gbk_page() -> (String, Vec<u8>) {
+    let body: String = (0..12).map(|i| format!("{PARA_1}{i}</p>\n<p>{PARA_2}</p>\n<p>")).collect();
+    let t = page("", &body);
+    let bytes = gb18030(&t);
+    (t, bytes)
+}
+
+#[test]
+fn valid_utf8_is_utf8_without_the_detector_as_chardetng_says() {
+    let utf8 = page("", GBK_ONLY);
+    for bytes in [utf8.as_bytes(), b"<html><p>2023 annual report</p></html>".as_slice(), b"".as_slice()] {
+        let d = decode(bytes, None, None);
+        assert_eq!(d.info.label, chardetng_whole(bytes).name(), "{}", String::from_utf8_lossy(bytes));
+        assert_eq!(d.info.label, "UTF-8");
+        assert_eq!(d.info.source, CharsetSource::Sniffed);
+    }
+}
+
+#[test]
+fn detector_prefix_is_cut_after_the_budget_between_characters() {
+    let (_, bytes) = long_gbk_page();
+    let prefix = nianbao::decode::sniff_prefix(&bytes, nianbao::decode::SNIFF_NON_ASCII);
+    assert!(prefix.len() < bytes.len() / 2, "{} of {}", prefix.len(), bytes.len());
+    let non_ascii = prefix.iter().filter(|b| !b.is_ascii()).count();
+    assert!(non_ascii >= nianbao::decode::SNIFF_NON_ASCII, "{non_ascii}");
+    assert!(matches!(bytes[prefix.len()], b'<' | b'\n'), "cut before a '<' or line feed");
+    let (_, had_errors) = GB18030.decode_without_bom_handling(prefix);
+    assert!(!had_errors, "no character split");
+    // Fewer non-ASCII bytes than the budget: everything.
+    assert_eq!(nianbao::decode::sniff_prefix(&bytes, bytes.len()), &bytes[..]);
+}
+
+#[test]
+fn detector_prefix_guesses_what_the_whole_document_does() {
+    let (text, bytes) = long_gbk_page();
+    let d = decode(&bytes, None, None);
+    assert_eq!(d.text, text);
+    assert_eq!((d.info.label.as_str(), d.info.source, d.info.had_errors), ("gb18030", CharsetSource::Sniffed, false));
+    // Every unlabelled-or-not legacy page of the repository: the prefix's guess is the whole's.
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut pages = vec![bytes, fixture("gbk_no_label.html").1];
+    for site in std::fs::read_dir(root.join("sites")).unwrap() {
+        let site = site.unwrap().path();
+        if !site.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&site).unwrap() {
+            let f = f.unwrap().path();
+            if f.extension().is_some_and(|e| e == "html") {
+                pages.push(std::fs::read(&f).unwrap());
+            }
+        }
+    }
+    // Traditional Chinese in Big5, long enough to be cut.
+    let big5_text = "本機關依據政府資訊公開法，公開本年度工作報告。".repeat(80);
+    pages.push(encoding_rs::BIG5.encode(&format!("<html><body><p>{big5_text}</p></body></html>")).0.into_owned());
+    let legacy: Vec<&Vec<u8>> = pages.iter().filter(|p| std::str::from_utf8(p).is_err()).collect();
+    assert!(legacy.len() >= 5, "legacy pages: {}", legacy.len());
+    for p in legacy {
+        let prefix = nianbao::decode::sniff_prefix(p, nianbao::decode::SNIFF_NON_ASCII);
+        assert_eq!(chardetng_whole(prefix), chardetng_whole(p), "{}", String::from_utf8_lossy(&p[..200]));
+    }
+}

@@ -21,7 +21,7 @@ pub fn load_average() -> String {
 pub struct Profile {
     /// Pages per CPU second of `decode::decode` alone.
     pub decode_pages_per_s: f64,
-    /// Pages per CPU second of HTML parsing alone.
+    /// Pages per CPU second of HTML parsing alone (the pre-pass included).
     pub parse_pages_per_s: f64,
     /// CPU milliseconds of decode + extract per page, in corpus order.
     pub per_page_ms: Vec<f64>,
@@ -97,7 +97,7 @@ pub fn render(corpus: &Corpus, res: &Results<'_>) -> String {
     let _ = writeln!(
         s,
         "  {:<34} {:.0} pages/s alone = {:.0}% of nianbao's time",
-        "of which HTML parsing (scraper)",
+        "of which pre-pass + HTML parsing",
         res.profile.parse_pages_per_s,
         nb.pages_per_s() / res.profile.parse_pages_per_s * 100.0
     );

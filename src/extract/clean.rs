@@ -76,36 +76,37 @@ pub(crate) fn kind(name: &str) -> Kind {
 
 /// True when the element is hidden by its own markup: `hidden`, `display:none`, or a class
 /// that frameworks use for it (`hide`, `hidden`, `ng-hide`, `d-none`).
+///
+/// One scan of the element's attributes by name: no atom is built for the names looked up
+/// (`Element::attr` interns its argument on every call) and the class list is not interned
+/// (`Element::classes` does, once per element); most elements have no attribute at all.
 pub(crate) fn is_hidden(e: &Element) -> bool {
-    if e.attr("hidden").is_some()
-        || e.classes().any(|c| matches!(c, "hide" | "hidden" | "ng-hide" | "d-none" | "display-none" | "is-hidden"))
-    {
-        return true;
-    }
-    e.attr("style").is_some_and(style_hides)
+    e.attrs.iter().any(|(name, value)| {
+        if !name.ns.is_empty() {
+            return false;
+        }
+        match &*name.local {
+            "hidden" => true,
+            "class" => value
+                .split_ascii_whitespace()
+                .any(|c| matches!(c, "hide" | "hidden" | "ng-hide" | "d-none" | "display-none" | "is-hidden")),
+            "style" => style_hides(value),
+            _ => false,
+        }
+    })
 }
 
 /// `display:none` in a `style` value, whitespace and case ignored.
 fn style_hides(style: &str) -> bool {
-    if !style.is_ascii() {
-        let compact: String = style.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
-        return compact.contains("display:none");
-    }
-    // ASCII (nearly every page): no allocation. The needle's first byte does not recur in it,
-    // so a mismatch can only restart at the current byte.
-    const NEEDLE: &[u8] = b"display:none";
-    let mut matched = 0;
-    for b in style.bytes().filter(|b| !matches!(b, b' ' | b'\t'..=b'\r')).map(|b| b.to_ascii_lowercase()) {
-        if b == NEEDLE[matched] {
-            matched += 1;
-            if matched == NEEDLE.len() {
-                return true;
-            }
-        } else {
-            matched = usize::from(b == NEEDLE[0]);
-        }
-    }
-    false
+    // "display:none" in the value with its white space removed and lower-cased, found without
+    // building that string: only the few ':' are looked at, for "none" after one and "display"
+    // before it. (No non-ASCII character lower-cases to one of these ASCII letters alone.)
+    style.match_indices(':').any(|(k, _)| {
+        let mut after = style[k + 1..].chars().filter(|c| !c.is_whitespace());
+        let mut before = style[..k].chars().rev().filter(|c| !c.is_whitespace());
+        "none".chars().all(|n| after.next().is_some_and(|c| c.eq_ignore_ascii_case(&n)))
+            && "yalpsid".chars().all(|n| before.next().is_some_and(|c| c.eq_ignore_ascii_case(&n)))
+    })
 }
 
 /// CJK ideographs, kana, hangul, CJK punctuation and full-width forms.
@@ -420,6 +421,14 @@ mod tests {
             ("display:non", false),
             ("font-family:宋体; display: none", true),
             ("font-family:宋体; display: inline", false),
+            ("display:n one", true),
+            ("dis play : none", true),
+            ("display:;none", false),
+            ("display none", false),
+            ("none:display", false),
+            ("a:b; display:nonE", true),
+            ("font-family:宋体;\u{3000}display\u{a0}:\u{3000}none", true),
+            ("font-family:宋体; display:n\u{3000}o ne", true),
         ] {
             assert_eq!(style_hides(style), hides, "{style:?}");
         }

@@ -12,11 +12,10 @@
 //! The path taken is reported so that `extract` can record it in `warnings`.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
 
 use ego_tree::iter::Edge;
 use ego_tree::{NodeId, NodeRef};
-use scraper::{ElementRef, Html, Node, Selector};
+use scraper::{ElementRef, Html, Node};
 
 use super::clean::{is_hidden, is_space, kind, Kind};
 use super::tables::is_data_table;
@@ -24,12 +23,48 @@ use super::tables::is_data_table;
 /// Minimum visible characters for a container to count as content.
 const MIN_CHARS: usize = 10;
 
-static CONTAINERS: LazyLock<Vec<(&'static str, Selector)>> = LazyLock::new(|| {
-    [".TRS_Editor", ".TRS_UEDITOR", ".trs_editor_view", ".Custom_UnionStyle", "#zoom", ".zoom", "#UCAP-CONTENT"]
-        .into_iter()
-        .map(|s| (s, Selector::parse(s).expect("static selector")))
-        .collect()
-});
+/// The content containers, in order of preference: a class or an id (matched case-sensitively,
+/// as scraper's selectors do).
+const CONTAINERS: [(&str, Mark); 7] = [
+    (".TRS_Editor", Mark::Class("TRS_Editor")),
+    (".TRS_UEDITOR", Mark::Class("TRS_UEDITOR")),
+    (".trs_editor_view", Mark::Class("trs_editor_view")),
+    (".Custom_UnionStyle", Mark::Class("Custom_UnionStyle")),
+    ("#zoom", Mark::Id("zoom")),
+    (".zoom", Mark::Class("zoom")),
+    ("#UCAP-CONTENT", Mark::Id("UCAP-CONTENT")),
+];
+
+#[derive(Clone, Copy)]
+enum Mark {
+    Class(&'static str),
+    Id(&'static str),
+}
+
+/// The elements matching each of [`CONTAINERS`], in the order `Html::select` yields them, found
+/// in one pass over the document's elements instead of one selector pass per container.
+fn containers(doc: &Html) -> [Vec<ElementRef<'_>>; 7] {
+    let mut found: [Vec<ElementRef<'_>>; 7] = Default::default();
+    for el in doc.tree.nodes().filter_map(ElementRef::wrap) {
+        let e = el.value();
+        if e.attrs.is_empty() {
+            continue;
+        }
+        // As `Element::id` and `Element::classes` read them: the first `id`/`class`, any namespace.
+        let first = |name: &str| e.attrs.iter().find(|(n, _)| &*n.local == name).map(|(_, v)| &**v);
+        let (id, classes) = (first("id"), first("class"));
+        for (k, (_, mark)) in CONTAINERS.iter().enumerate() {
+            let hit = match mark {
+                Mark::Class(c) => classes.is_some_and(|v| v.split_ascii_whitespace().any(|x| x == *c)),
+                Mark::Id(i) => id == Some(*i),
+            };
+            if hit {
+                found[k].push(el);
+            }
+        }
+    }
+    found
+}
 
 /// Visible characters under a node (scripts, styles and hidden elements excluded).
 pub(crate) fn visible_chars(root: NodeRef<'_, Node>) -> usize {
@@ -58,11 +93,11 @@ pub(crate) struct Found<'a> {
 /// Find the content of a page without a rule. The subtrees under `ignore` (elements never
 /// rendered: the rule's `drop` list, metadata blocks) do not count towards text density.
 pub(crate) fn find<'a>(doc: &'a Html, ignore: &HashSet<NodeId>) -> Found<'a> {
-    for (name, sel) in CONTAINERS.iter() {
+    for ((name, _), matches) in CONTAINERS.iter().zip(containers(doc)) {
         // Of several matches (a sidebar reusing the class), the one with the most text; nested
         // matches (Custom_UnionStyle inside TRS_Editor) are covered by their outermost match.
-        let best = doc
-            .select(sel)
+        let best = matches
+            .into_iter()
             .map(|el| (visible_chars(*el), el))
             .filter(|(n, _)| *n >= MIN_CHARS)
             .max_by_key(|(n, _)| *n);
@@ -295,6 +330,20 @@ mod tests {
 
     fn text_of(found: &Found<'_>) -> String {
         found.roots.iter().map(|n| super::super::clean::render_subtree(*n, &Default::default())).collect::<Vec<_>>().join("|")
+    }
+
+    #[test]
+    fn container_pass_finds_what_the_selectors_find() {
+        let doc = Html::parse_document(
+            "<div class=\"a TRS_Editor\"><p class=zoom id=zoom>x</p></div><div class=trs_editor>y</div>\
+             <span class=\"TRS_UEDITOR\tCustom_UnionStyle\"></span><div id=ZOOM class=Zoom></div><i id=UCAP-CONTENT></i>\
+             <svg><g class=zoom></g></svg><table><tr><td class=trs_editor_view>z</td></tr><b class=zoom>foster</b></table>",
+        );
+        for ((name, _), found) in CONTAINERS.iter().zip(containers(&doc)) {
+            let want: Vec<NodeId> = doc.select(&scraper::Selector::parse(name).unwrap()).map(|e| e.id()).collect();
+            let got: Vec<NodeId> = found.iter().map(|e| e.id()).collect();
+            assert_eq!(got, want, "{name}");
+        }
     }
 
     #[test]

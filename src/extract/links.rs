@@ -23,16 +23,20 @@ use crate::site::Sel;
 
 const EXTENSIONS: &[&str] = &["pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "ofd", "rtf", "zip", "rar"];
 
-static LINKS: LazyLock<Selector> =
-    LazyLock::new(|| Selector::parse("a[href], iframe[src], embed[src], object[data]").expect("links selector"));
-static BASE: LazyLock<Selector> = LazyLock::new(|| Selector::parse("base[href]").expect("base selector"));
 static IMG: LazyLock<Selector> = LazyLock::new(|| Selector::parse("img[alt]").expect("img selector"));
 
 /// The URL relative links resolve against: `<base href>` (itself resolved against the page URL),
 /// else the page URL.
 pub(crate) fn base_url(doc: &Html, page_url: &str) -> Option<Url> {
     let page = Url::parse(page_url).ok();
-    let base = doc.select(&BASE).next().and_then(|b| b.value().attr("href")).map(str::trim);
+    // `base[href]`: the first in `Html::select` order, without a selector pass over the page.
+    let base = doc
+        .tree
+        .nodes()
+        .filter_map(ElementRef::wrap)
+        .find(|el| el.value().name() == "base" && has_attr(el, "href"))
+        .and_then(|b| b.value().attr("href"))
+        .map(str::trim);
     match (base, &page) {
         (Some(href), Some(p)) => p.join(href).ok().or(page),
         (Some(href), None) => Url::parse(href).ok(),
@@ -102,6 +106,31 @@ fn is_attachment_url(url: &Url) -> bool {
         || file_name(url).is_some_and(|n| has_doc_extension(&n))
 }
 
+/// False only when `href`, resolved against any base, cannot pass [`is_attachment_url`]: it
+/// does not start with `?` (which keeps the base's path), and holds neither `%` (an encoded
+/// name or key), nor `downfile`, nor `.` followed by one of [`EXTENSIONS`], in any case, once
+/// the tabs and line breaks URL parsing removes are gone. Skips resolving the page's other links.
+fn may_name_a_file(href: &str) -> bool {
+    let href = href.trim_start();
+    if href.starts_with('?') || href.contains('%') {
+        return true;
+    }
+    let b = href.as_bytes();
+    let stripped: Vec<u8>;
+    let b = if b.iter().any(|c| matches!(c, b'\t' | b'\n' | b'\r')) {
+        stripped = b.iter().copied().filter(|c| !matches!(c, b'\t' | b'\n' | b'\r')).collect();
+        &stripped[..]
+    } else {
+        b
+    };
+    let has_at = |i: usize, word: &[u8]| b.get(i..i + word.len()).is_some_and(|w| w.eq_ignore_ascii_case(word));
+    (0..b.len()).any(|i| match b[i] {
+        b'.' => EXTENSIONS.iter().any(|e| has_at(i + 1, e.as_bytes())),
+        b'd' | b'D' => has_at(i, b"downfile"),
+        _ => false,
+    })
+}
+
 fn is_appendix(el: ElementRef<'_>) -> bool {
     ["appendix", "data-appendix"].iter().any(|a| el.value().attr(a).is_some_and(|v| v.trim().eq_ignore_ascii_case("true")))
 }
@@ -148,6 +177,26 @@ fn link_target<'a>(el: ElementRef<'a>, attr: Option<&str>) -> Option<&'a str> {
     }
 }
 
+/// The elements `a[href], iframe[src], embed[src], object[data]` matches, in `Html::select`
+/// order, without the selector machinery (this runs over every element of every page).
+fn link_elements(doc: &Html) -> impl Iterator<Item = ElementRef<'_>> {
+    doc.tree.nodes().filter_map(ElementRef::wrap).filter(|el| {
+        let e = el.value();
+        let wants = match e.name() {
+            "a" => "href",
+            "iframe" | "embed" => "src",
+            "object" => "data",
+            _ => return false,
+        };
+        has_attr(el, wants)
+    })
+}
+
+/// `[name]`: the element has the attribute `name` (no namespace).
+pub(crate) fn has_attr(el: &ElementRef<'_>, name: &str) -> bool {
+    el.value().attrs.iter().any(|(n, _)| n.ns.is_empty() && &*n.local == name)
+}
+
 /// Collect the attachments of a page.
 pub(crate) fn collect(doc: &Html, base: Option<&Url>, rule: &[Sel]) -> Vec<Attachment> {
     let mut out: Vec<Attachment> = Vec::new();
@@ -171,10 +220,12 @@ pub(crate) fn collect(doc: &Html, base: Option<&Url>, rule: &[Sel]) -> Vec<Attac
             }
         }
     }
-    for el in doc.select(&LINKS) {
-        let Some(url) = link_target(el, None).and_then(|h| resolve(base, h)) else { continue };
+    for el in link_elements(doc) {
         let is_anchor = el.value().name() == "a";
-        if !(is_attachment_url(&url) || (is_anchor && is_appendix(el))) || in_chrome(el) {
+        let appendix = is_anchor && is_appendix(el);
+        let Some(href) = link_target(el, None).filter(|h| appendix || may_name_a_file(h)) else { continue };
+        let Some(url) = resolve(base, href) else { continue };
+        if !(appendix || is_attachment_url(&url)) || in_chrome(el) {
             continue;
         }
         let name = if is_anchor { name_of(el, &url) } else { file_name(&url).unwrap_or_else(|| url.to_string()) };
@@ -215,6 +266,40 @@ mod tests {
                 ("https://www.example.gov.cn/zwgk/202403/x.WPS".into(), "wps 附件".into()),
             ]
         );
+    }
+
+    #[test]
+    fn link_pass_finds_what_the_selector_finds() {
+        let doc = Html::parse_document(
+            "<a href=a.pdf>1</a><a>2</a><A HREF=b.doc>3</A><iframe src=c.pdf></iframe><iframe data=x></iframe>\
+             <embed src=d.pdf><object data=e.pdf></object><object src=f></object><svg><a href=g.pdf>4</a><a xlink:href=h.pdf>5</a></svg>\
+             <table><a href=i.pdf>foster</a><tr><td><a href=j.pdf>6</a></td></tr></table>",
+        );
+        let sel = Selector::parse("a[href], iframe[src], embed[src], object[data]").unwrap();
+        let want: Vec<_> = doc.select(&sel).map(|e| e.id()).collect();
+        let got: Vec<_> = link_elements(&doc).map(|e| e.id()).collect();
+        assert_eq!(got, want);
+        assert_eq!(got.len(), 8);
+    }
+
+    #[test]
+    fn links_skipped_unresolved_could_never_be_attachments() {
+        let hrefs = [
+            "x.PDF", "a%2epdf", "%E5%B9%B4.pdf", "?id=1", "?filename=a.doc", "/module/download/downfile.jsp?classid=0",
+            "/Module/Download/DownFile.jsp", "a.p\ndf", " \tb.xlsx", "c.docx#p=2", "d.et", "x?file=y.rar", "x?fil%65=y.zip",
+            "/zwgk/index.html", "javascript:void(0)", "http://www.net.cn/", "../../", ".", "..", "t20190325_1.htm",
+            "/a.pdf/", "mailto:a@b.cn", "//host/x", "W020190311.jpg", "x?file=y", "x?filename=a/b.ofd",
+        ];
+        let bases = ["http://www.example.gov.cn/zwgk/a.html", "http://www.example.gov.cn/files/report.pdf", "http://x.cn/module/download/downfile.jsp?filename=a.doc"];
+        for base in bases.map(|b| Url::parse(b).unwrap()) {
+            for h in hrefs {
+                let attachment = resolve(Some(&base), h).is_some_and(|u| is_attachment_url(&u));
+                assert!(!attachment || may_name_a_file(h), "{h:?} against {base} is an attachment");
+            }
+        }
+        for h in ["/zwgk/index.html", "javascript:void(0)", "http://www.net.cn/", "t20190325_1.htm", "W020190311.jpg"] {
+            assert!(!may_name_a_file(h), "{h:?} is skipped");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use regex::Regex;
-use scraper::{Html, Selector};
+use scraper::{ElementRef, Html};
 
 use super::clean::is_space;
 
@@ -360,7 +360,6 @@ pub(crate) struct MetaTags {
     pub publisher: Option<String>,
 }
 
-static META_SEL: LazyLock<Selector> = LazyLock::new(|| Selector::parse("meta[name][content]").expect("meta selector"));
 
 /// Read `ArticleTitle`, `PubDate` (also `publishdate`, `firstpublishedtime`) and `ContentSource`
 /// (also `source`).
@@ -369,7 +368,11 @@ pub(crate) fn meta_tags(doc: &Html) -> MetaTags {
     let mut site_name = None;
     let mut fallback_date = None;
     let mut fallback_source = None;
-    for el in doc.select(&META_SEL) {
+    // `meta[name][content]` in `Html::select` order, without a selector pass over the page.
+    let metas = doc.tree.nodes().filter_map(ElementRef::wrap).filter(|el| {
+        el.value().name() == "meta" && super::links::has_attr(el, "name") && super::links::has_attr(el, "content")
+    });
+    for el in metas {
         let (Some(name), Some(content)) = (el.value().attr("name"), el.value().attr("content")) else { continue };
         let content = collapse_spaces(content);
         if content.is_empty() || is_placeholder(&content) {

@@ -63,7 +63,8 @@ pub(crate) fn find(root: NodeRef<'_, Node>) -> Found {
                         if n > 0 {
                             top.chars += n;
                             top.longest = top.longest.max(n);
-                            let labels = count_labels(t);
+                            // Every label is Han: an ASCII text node holds none.
+                            let labels = if t.is_ascii() { 0 } else { count_labels(t) };
                             top.labels += labels;
                             top.prose |= labels == 0 && t.contains('。');
                         }

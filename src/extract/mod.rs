@@ -15,6 +15,7 @@ use crate::site::{DetailRule, Sel};
 pub mod chrome;
 mod clean;
 mod generic;
+pub mod lean;
 mod links;
 pub mod meta;
 mod metablock;
@@ -91,7 +92,7 @@ pub struct Page<'a> {
 /// * **Text:** see `clean` (HTML → text) and [`chrome`] (chrome, whitespace); data tables are
 ///   rendered one row per line with `" | "` between cells and also returned in `tables`.
 pub fn extract(page: &Page<'_>, rule: Option<&DetailRule>) -> Extracted {
-    let doc = Html::parse_document(page.html);
+    let doc = parse(page.html, rule);
     let mut warnings = Vec::new();
     let empty = DetailRule::default();
     let rule_or_default = rule.unwrap_or(&empty);
@@ -187,6 +188,31 @@ pub fn extract(page: &Page<'_>, rule: Option<&DetailRule>) -> Extracted {
         encoding: EncodingInfo::default(),
         warnings,
     }
+}
+
+/// Parse `html` with the contents of scripts, styles and long comments left out (see
+/// [`lean`]), unless the rule reads the text of a script or style element: then the original.
+fn parse(html: &str, rule: Option<&DetailRule>) -> Html {
+    let lean = lean::lean(html);
+    let doc = Html::parse_document(&lean.html);
+    if lean.emptied > 0 && rule.is_some_and(|r| reads_raw_text(&doc, r)) {
+        return Html::parse_document(html);
+    }
+    doc
+}
+
+/// True when a selector of `rule` that reads text matches a `<script>` or `<style>` element of
+/// `doc` (values read from an attribute do not count: tags are kept whole).
+fn reads_raw_text(doc: &Html, rule: &DetailRule) -> bool {
+    let values = [&rule.title, &rule.published_at, &rule.publisher].into_iter().flatten().filter(|s| s.attr.is_none());
+    let texts = [&rule.content, &rule.metadata, &rule.attachments].into_iter().flatten();
+    let text_sels: Vec<&Sel> = values.chain(texts).collect();
+    if text_sels.is_empty() {
+        return false;
+    }
+    doc.tree.nodes().filter_map(ElementRef::wrap).any(|el| {
+        matches!(el.value().name(), "script" | "style") && text_sels.iter().any(|s| s.css.matches(&el))
+    })
 }
 
 /// Render content roots to clean text. Metadata blocks are skipped unless they contain a root.
