@@ -4,6 +4,14 @@
 //! jobs of the batch proceed. When several jobs are queued they share one transaction (one fsync
 //! of the WAL for all of them); a job is never split across transactions. Callers get their
 //! answer only after COMMIT, so an acknowledged write survives a crash of the process.
+//!
+//! Every statement is a round trip to sqlx's SQLite worker thread, and the writer is the one
+//! serial path of a crawl, so:
+//! * the writer task runs on its own thread (a current-thread runtime), not on the shared
+//!   runtime: each round trip wakes it directly instead of queueing it behind hundreds of fetch
+//!   tasks on busy worker threads;
+//! * closing one job's savepoint and opening the next one's (and the last RELEASE with COMMIT)
+//!   are one round trip.
 
 use futures::future::BoxFuture;
 use sqlx::{Connection, SqliteConnection};
@@ -78,10 +86,25 @@ fn closed() -> Error {
 }
 
 impl Writer {
-    /// Start the writer task on `conn` (migrations already applied).
+    /// Start the writer task on `conn` (migrations already applied), on a thread of its own.
     pub(crate) fn spawn(conn: SqliteConnection) -> Writer {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(conn, rx));
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+        match rt {
+            Ok(rt) => {
+                let spawned = std::thread::Builder::new()
+                    .name("nianbao-archive-writer".into())
+                    .spawn(move || rt.block_on(run(conn, rx)));
+                if let Err(e) = spawned {
+                    // Without a thread the writer cannot run at all: fail every write.
+                    tracing::error!("archive: cannot start the writer thread: {e}");
+                }
+            }
+            Err(e) => {
+                tracing::warn!("archive: no runtime for the writer thread ({e}); writing on the caller's runtime");
+                tokio::spawn(run(conn, rx));
+            }
+        }
         Writer { tx }
     }
 
@@ -148,6 +171,30 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>) {
     }
 }
 
+/// What the connection holds between two jobs of a batch.
+#[derive(Clone, Copy, PartialEq)]
+enum Open {
+    /// The transaction only (no job savepoint open).
+    Transaction,
+    /// The savepoint of a job that succeeded.
+    Succeeded,
+    /// The savepoint of a job that failed (to be rolled back).
+    Failed,
+}
+
+/// SQL that closes what `open` left and then runs `then` (`SAVEPOINT job` or `COMMIT`), as one
+/// round trip. A fixed set of strings, so sqlx's statement cache keeps them prepared.
+fn transition(open: Open, then_commit: bool) -> &'static str {
+    match (open, then_commit) {
+        (Open::Transaction, false) => "SAVEPOINT job",
+        (Open::Succeeded, false) => "RELEASE job; SAVEPOINT job",
+        (Open::Failed, false) => "ROLLBACK TO job; RELEASE job; SAVEPOINT job",
+        (Open::Transaction, true) => "COMMIT",
+        (Open::Succeeded, true) => "RELEASE job; COMMIT",
+        (Open::Failed, true) => "ROLLBACK TO job; RELEASE job; COMMIT",
+    }
+}
+
 async fn run_batch(conn: &mut SqliteConnection, jobs: Vec<Job>) {
     let mut finishers: Vec<Finisher> = Vec::with_capacity(jobs.len());
     if let Err(e) = sqlx::query("BEGIN IMMEDIATE")
@@ -160,21 +207,19 @@ async fn run_batch(conn: &mut SqliteConnection, jobs: Vec<Job>) {
         jobs.into_iter().for_each(|j| j.abort(&m));
         return;
     }
+    let mut open = Open::Transaction;
     for job in jobs {
-        if let Err(e) = sqlx::query("SAVEPOINT job").execute(&mut *conn).await {
+        if let Err(e) = sqlx::query(transition(open, false)).execute(&mut *conn).await {
+            // Whatever part failed, no savepoint of this job is known to be open.
+            open = Open::Transaction;
             job.abort(&format!("savepoint: {e}"));
             continue;
         }
         let (ok, fin) = job.run(conn).await;
-        if ok {
-            let _ = sqlx::query("RELEASE job").execute(&mut *conn).await;
-        } else {
-            let _ = sqlx::query("ROLLBACK TO job").execute(&mut *conn).await;
-            let _ = sqlx::query("RELEASE job").execute(&mut *conn).await;
-        }
+        open = if ok { Open::Succeeded } else { Open::Failed };
         finishers.push(fin);
     }
-    match sqlx::query("COMMIT").execute(&mut *conn).await {
+    match sqlx::query(transition(open, true)).execute(&mut *conn).await {
         Ok(_) => finishers.into_iter().for_each(|f| f(None)),
         Err(e) => {
             let m = e.to_string();
@@ -182,5 +227,95 @@ async fn run_batch(conn: &mut SqliteConnection, jobs: Vec<Job>) {
             let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
             finishers.into_iter().for_each(|f| f(Some(&m)));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job<T: Send + 'static>(
+        f: impl for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
+    ) -> (Job, oneshot::Receiver<Result<T>>) {
+        let (reply, answer) = oneshot::channel();
+        (Box::new(Unit { f, reply }), answer)
+    }
+
+    fn insert(x: i64, fail_after: bool) -> (Job, oneshot::Receiver<Result<()>>) {
+        job(move |c| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO t (x) VALUES (?)").bind(x).execute(&mut *c).await.ctx("insert")?;
+                if fail_after {
+                    return Err(Error::Other(format!("job {x} failed after writing")));
+                }
+                Ok(())
+            })
+        })
+    }
+
+    async fn rows(c: &mut SqliteConnection) -> Vec<i64> {
+        sqlx::query_scalar("SELECT x FROM t ORDER BY x").fetch_all(c).await.unwrap()
+    }
+
+    /// Jobs of one batch share a transaction but not their failures: a failing job's writes are
+    /// rolled back, whether it is followed by another job or is the last of the batch, and the
+    /// others are committed.
+    #[tokio::test]
+    async fn a_failing_job_leaves_nothing_and_the_others_commit() {
+        let mut conn: SqliteConnection = sqlx::Connection::connect("sqlite::memory:").await.unwrap();
+        sqlx::query("CREATE TABLE t (x INTEGER)").execute(&mut conn).await.unwrap();
+        let (a, ra) = insert(1, false);
+        let (b, rb) = insert(2, true);
+        let (c, rc) = insert(3, false);
+        let (d, rd) = insert(4, true);
+        run_batch(&mut conn, vec![a, b, c, d]).await;
+        assert!(ra.await.unwrap().is_ok());
+        assert!(rb.await.unwrap().is_err());
+        assert!(rc.await.unwrap().is_ok());
+        assert!(rd.await.unwrap().is_err());
+        assert_eq!(rows(&mut conn).await, vec![1, 3]);
+
+        let (e, re) = insert(5, true);
+        let (f, rf) = insert(6, false);
+        run_batch(&mut conn, vec![e, f]).await;
+        assert!(re.await.unwrap().is_err());
+        assert!(rf.await.unwrap().is_ok());
+        assert_eq!(rows(&mut conn).await, vec![1, 3, 6]);
+        // Nothing is left open: a plain transaction can start.
+        sqlx::query("BEGIN").execute(&mut conn).await.unwrap();
+        sqlx::query("ROLLBACK").execute(&mut conn).await.unwrap();
+    }
+
+    /// The writer answers from its own thread, after COMMIT, and closes cleanly.
+    #[tokio::test]
+    async fn the_writer_thread_commits_and_closes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+        let mut conn: SqliteConnection = sqlx::ConnectOptions::connect(&opts).await.unwrap();
+        sqlx::query("CREATE TABLE t (x INTEGER)").execute(&mut conn).await.unwrap();
+        let w = Writer::spawn(conn);
+        let writes: Vec<_> = (0..20i64)
+            .map(|x| {
+                let w = w.clone();
+                tokio::spawn(async move {
+                    w.write(move |c| {
+                        Box::pin(async move {
+                            sqlx::query("INSERT INTO t (x) VALUES (?)").bind(x).execute(&mut *c).await.ctx("insert")?;
+                            Ok(std::thread::current().name().map(str::to_string))
+                        })
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for h in writes {
+            assert_eq!(h.await.unwrap().unwrap().as_deref(), Some("nianbao-archive-writer"));
+        }
+        w.close().await.unwrap();
+        let mut check: SqliteConnection = sqlx::ConnectOptions::connect(&opts).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM t").fetch_one(&mut check).await.unwrap();
+        assert_eq!(n, 20);
+        assert!(w.write(|_| Box::pin(async { Ok(()) })).await.is_err(), "writes after close fail");
     }
 }
