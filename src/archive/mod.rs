@@ -418,6 +418,7 @@ impl Archive {
                         .extend(fk.iter().map(|r| {
                             format!("foreign key violation in {}", r.get::<String, _>(0))
                         }));
+                    writer::flush_search_index(c).await?;
                     if let Err(e) = sqlx::query(
                         "INSERT INTO search_index (search_index) VALUES ('integrity-check')",
                     )
@@ -437,6 +438,7 @@ impl Archive {
         self.writer
             .write(|c| {
                 Box::pin(async move {
+                    writer::flush_search_index(c).await?;
                     sqlx::query("INSERT INTO search_index (search_index) VALUES ('rebuild')")
                         .execute(&mut *c)
                         .await

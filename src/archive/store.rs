@@ -293,24 +293,11 @@ pub(crate) async fn upsert_document(
         }
     }
     let version_id = insert_version(c, document_id, response_id, at, e, hash, source).await?;
+    // The search index is written once per writer batch, before COMMIT (see writer.rs).
     if let Some((old, _)) = current {
-        // Take the old version out of the search index (external content: give the old values).
-        sqlx::query(
-            "INSERT INTO search_index (search_index, rowid, title, text)
-             SELECT 'delete', id, title, text FROM versions WHERE id = ?",
-        )
-        .bind(old)
-        .execute(&mut *c)
-        .await
-        .ctx("unindex old version")?;
+        super::writer::unindex_later(c, old).await?;
     }
-    sqlx::query("INSERT INTO search_index (rowid, title, text) VALUES (?, ?, ?)")
-        .bind(version_id)
-        .bind(&e.title)
-        .bind(&e.text)
-        .execute(&mut *c)
-        .await
-        .ctx("index version")?;
+    super::writer::index_later(c, version_id).await?;
     sqlx::query("UPDATE documents SET current_version = ? WHERE id = ?")
         .bind(version_id)
         .bind(document_id)
