@@ -181,7 +181,12 @@ impl Host {
         let i = pace.recent_at;
         pace.recent[i] = Some(latency);
         pace.recent_at = (i + 1) % RECENT;
-        let fastest = pace.recent.iter().flatten().min().copied().unwrap_or(latency);
+        // The current answer is in `recent` too; alone, it has nothing to be compared with, and
+        // all of it may have been a late send (the first request to a host, robots.txt).
+        let fastest = match pace.recent.iter().flatten().count() {
+            1 => Duration::ZERO,
+            _ => pace.recent.iter().flatten().min().copied().unwrap_or_default(),
+        };
         let iv = Self::interval_locked(&self.policy, &mut pace, at);
         let late = latency.saturating_sub(fastest).min(iv).min(MAX_LATE_SEND);
         let earliest = slot.granted + late + iv;
@@ -299,7 +304,7 @@ mod tests {
         let host = Host::new("www.example.gov.cn", HostPolicy { interval: iv, concurrency: 1, site: None, ignore_robots: None });
         rt.block_on(async {
             let slot = host.acquire().await;
-            assert_eq!(host.answered(&slot, slot.granted + ms(10)), Duration::ZERO, "first answer: nothing to compare with");
+            assert_eq!(host.answered(&slot, slot.granted + ms(10)), ms(10), "first answer: all of it may be a late send");
             drop(slot);
             let slot = host.acquire().await;
             assert_eq!(host.answered(&slot, slot.granted + ms(10)), Duration::ZERO, "as fast as before");
