@@ -38,8 +38,7 @@ impl Archive {
                 Box::pin(async move {
                     let at = now();
                     let out = store::store_fetch(c, p).await?;
-                    frontier::complete(c, &url, state, error.as_deref(), &at).await?;
-                    frontier::enqueue(c, discovered, &at).await?;
+                    frontier::complete_and_enqueue(c, &url, state, error.as_deref(), discovered, &at).await?;
                     Ok(out)
                 })
             })

@@ -12,6 +12,56 @@ use crate::error::Result;
 /// Bound parameters per statement (SQLite's default limit is 32766; stay well below).
 const CHUNK: usize = 500;
 
+/// `items` as the JSON array `enqueue`'s statement reads with `json_each`.
+fn items_json(items: &[FrontierItem]) -> String {
+    let rows: Vec<serde_json::Value> = items
+        .iter()
+        .map(|it| {
+            serde_json::json!([
+                canonical_url(&it.url),
+                it.site,
+                it.kind.as_str(),
+                it.depth,
+                it.parent.as_deref().map(canonical_url),
+                it.run_id,
+            ])
+        })
+        .collect();
+    serde_json::Value::Array(rows).to_string()
+}
+
+/// Set `url`'s final state (as [`complete`]) and enqueue `items` (as [`enqueue`]) in one round
+/// trip when they fit one statement. Returns how many items were new.
+pub(crate) async fn complete_and_enqueue(
+    c: &mut SqliteConnection,
+    url: &str,
+    state: FrontierState,
+    error: Option<&str>,
+    items: Vec<FrontierItem>,
+    at: &str,
+) -> Result<u64> {
+    if items.is_empty() || items.len() > CHUNK {
+        complete(c, url, state, error, at).await?;
+        return enqueue(c, items, at).await;
+    }
+    // The INSERT runs last, so the result's row count is the enqueue's.
+    let res = sqlx::query(
+        "UPDATE frontier SET state = ?1, last_error = ?2, updated_at = ?3 WHERE url = ?4;
+         INSERT OR IGNORE INTO frontier (url, site, kind, depth, parent, state, discovered_at, updated_at, run_id)
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'pending', ?3, ?3, value ->> 5
+         FROM json_each(?5) ORDER BY key",
+    )
+    .bind(state.as_str())
+    .bind(error)
+    .bind(at)
+    .bind(canonical_url(url))
+    .bind(items_json(&items))
+    .execute(&mut *c)
+    .await
+    .ctx("complete and enqueue")?;
+    Ok(res.rows_affected())
+}
+
 /// Insert `items` (canonicalised) as pending unless already known, in the given order, in one
 /// statement per [`CHUNK`] items. Returns how many were new.
 pub(crate) async fn enqueue(
@@ -21,26 +71,13 @@ pub(crate) async fn enqueue(
 ) -> Result<u64> {
     let mut added = 0;
     for chunk in items.chunks(CHUNK) {
-        let rows: Vec<serde_json::Value> = chunk
-            .iter()
-            .map(|it| {
-                serde_json::json!([
-                    canonical_url(&it.url),
-                    it.site,
-                    it.kind.as_str(),
-                    it.depth,
-                    it.parent.as_deref().map(canonical_url),
-                    it.run_id,
-                ])
-            })
-            .collect();
         // json_each keeps the array order, so rowids follow discovery order (claim relies on it).
         let res = sqlx::query(
             "INSERT OR IGNORE INTO frontier (url, site, kind, depth, parent, state, discovered_at, updated_at, run_id)
              SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'pending', ?2, ?2, value ->> 5
              FROM json_each(?1) ORDER BY key",
         )
-        .bind(serde_json::Value::Array(rows).to_string())
+        .bind(items_json(chunk))
         .bind(at)
         .execute(&mut *c)
         .await

@@ -12,7 +12,7 @@
 //!   tasks on busy worker threads;
 //! * closing one job's savepoint and opening the next one's (and the last RELEASE with COMMIT)
 //!   are one round trip;
-//! * search indexing is deferred to the end of the batch ([`index_later`], [`unindex_later`]):
+//! * search indexing is deferred to the end of the batch (`index_later_sql!`, [`unindex_later`]):
 //!   FTS5 writes its pending terms to disk as a new segment at every SAVEPOINT, so indexing
 //!   inside each job made one segment per document (and merges to match), about a fifth of the
 //!   SQLite thread's time in a crawl. The queue is a TEMP table, so a job rolled back to its
@@ -140,7 +140,7 @@ impl Writer {
     }
 }
 
-/// SQL that writes the queued search-index work ([`index_later`], [`unindex_later`]).
+/// SQL that writes the queued search-index work (`index_later_sql!`, [`unindex_later`]).
 macro_rules! flush_sql {
     () => {
         "INSERT INTO search_index (search_index, rowid, title, text)
@@ -153,16 +153,14 @@ macro_rules! flush_sql {
     };
 }
 
-/// Queue the search-index entry of version `version_id` (now the current version of its
-/// document), to be written before the batch commits.
-pub(crate) async fn index_later(c: &mut SqliteConnection, version_id: i64) -> Result<()> {
-    sqlx::query("INSERT OR REPLACE INTO temp.search_pending (version_id, op) VALUES (?, 'insert')")
-        .bind(version_id)
-        .execute(&mut *c)
-        .await
-        .ctx("queue search index")?;
-    Ok(())
+/// SQL that queues the search-index entry of the version `?1` (now the current version of its
+/// document), to be written before the batch commits; run with other statements of the job.
+macro_rules! index_later_sql {
+    () => {
+        "INSERT OR REPLACE INTO temp.search_pending (version_id, op) VALUES (?1, 'insert');"
+    };
 }
+pub(crate) use index_later_sql;
 
 /// Queue the removal of version `version_id` (no longer current) from the search index. If its
 /// entry is itself still queued (indexed and replaced in the same batch), that is dropped instead.
