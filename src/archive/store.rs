@@ -151,25 +151,25 @@ pub(crate) async fn store_fetch(
         None => sqlx::query(RESPONSE),
     };
     let response_id: i64 = q
-    .bind(r.run_id)
-    .bind(&r.site)
-    .bind(r.kind.as_str())
-    .bind(&p.url)
-    .bind(&p.final_url)
-    .bind(i64::from(r.status))
-    .bind(r.outcome.as_str())
-    .bind(&headers)
-    .bind(r.header("content-type"))
-    .bind(&at)
-    .bind(r.elapsed_ms as i64)
-    .bind(p.blob.as_ref().map(|b| b.hash.as_str()))
-    .bind(p.blob.as_ref().map_or(0, |b| b.size))
-    .bind(&r.charset)
-    .bind(&r.charset_source)
-    .fetch_one(&mut *c)
-    .await
-    .ctx("insert response")?
-    .get(0);
+        .bind(r.run_id)
+        .bind(&r.site)
+        .bind(r.kind.as_str())
+        .bind(&p.url)
+        .bind(&p.final_url)
+        .bind(i64::from(r.status))
+        .bind(r.outcome.as_str())
+        .bind(&headers)
+        .bind(r.header("content-type"))
+        .bind(&at)
+        .bind(r.elapsed_ms as i64)
+        .bind(p.blob.as_ref().map(|b| b.hash.as_str()))
+        .bind(p.blob.as_ref().map_or(0, |b| b.size))
+        .bind(&r.charset)
+        .bind(&r.charset_source)
+        .fetch_one(&mut *c)
+        .await
+        .ctx("insert response")?
+        .get(0);
 
     let site = r.site.as_deref();
     let mut counters = vec![Counter::Fetched];
