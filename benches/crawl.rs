@@ -13,7 +13,8 @@
 //! NIANBAO_BENCH_SITES=10 cargo test --bench crawl           # unoptimised build
 //! ```
 //! Options: `--sites N`, `--docs M`, `--rate R`, `--per-page P` (or `NIANBAO_BENCH_SITES`,
-//! `NIANBAO_BENCH_DOCS`, `NIANBAO_BENCH_RATE`, `NIANBAO_BENCH_PER_PAGE`).
+//! `NIANBAO_BENCH_DOCS`, `NIANBAO_BENCH_RATE`, `NIANBAO_BENCH_PER_PAGE`); `NIANBAO_BENCH_DB=path`
+//! keeps the archive there instead of in a temporary directory.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -155,7 +156,9 @@ fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let (report, actual, cpu) = rt.block_on(async {
         let dir = tempfile::tempdir().expect("tempdir");
-        let archive = Archive::open(dir.path().join("bench.db")).await.expect("archive");
+        // NIANBAO_BENCH_DB=path keeps the archive for inspection (a fresh file is expected).
+        let db = std::env::var_os("NIANBAO_BENCH_DB").map_or_else(|| dir.path().join("bench.db"), Into::into);
+        let archive = Archive::open(db).await.expect("archive");
         let crawler = Crawler::new(archive.clone(), Fetcher::new(config).expect("fetcher"));
         let refs: Vec<&Site> = rules.iter().collect();
         let cpu0 = cpu_seconds();

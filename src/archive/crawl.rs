@@ -38,8 +38,7 @@ impl Archive {
                 Box::pin(async move {
                     let at = now();
                     let out = store::store_fetch(c, p).await?;
-                    frontier::complete(c, &url, state, error.as_deref(), &at).await?;
-                    frontier::enqueue(c, discovered, &at).await?;
+                    frontier::complete_and_enqueue(c, &url, state, error.as_deref(), discovered, &at).await?;
                     Ok(out)
                 })
             })
@@ -138,17 +137,6 @@ async fn enqueue_or_requeue(c: &mut SqliteConnection, items: Vec<FrontierItem>) 
     let at = now();
     let urls: Vec<String> = items.iter().map(|i| i.url.clone()).collect();
     let added = frontier::enqueue(c, items, &at).await?;
-    let mut requeued = 0;
-    for u in urls {
-        let res = sqlx::query(
-            "UPDATE frontier SET state = 'pending', updated_at = ? WHERE url = ? AND state NOT IN ('pending', 'in_progress')",
-        )
-        .bind(&at)
-        .bind(canonical_url(&u))
-        .execute(&mut *c)
-        .await
-        .ctx("requeue")?;
-        requeued += res.rows_affected();
-    }
+    let requeued = frontier::requeue_where(c, urls, &at, "state NOT IN ('pending', 'in_progress')").await?;
     Ok((added, requeued))
 }

@@ -12,24 +12,73 @@ use crate::error::Result;
 /// Bound parameters per statement (SQLite's default limit is 32766; stay well below).
 const CHUNK: usize = 500;
 
+/// `items` as the JSON array `enqueue`'s statement reads with `json_each`.
+fn items_json(items: &[FrontierItem]) -> String {
+    let rows: Vec<serde_json::Value> = items
+        .iter()
+        .map(|it| {
+            serde_json::json!([
+                canonical_url(&it.url),
+                it.site,
+                it.kind.as_str(),
+                it.depth,
+                it.parent.as_deref().map(canonical_url),
+                it.run_id,
+            ])
+        })
+        .collect();
+    serde_json::Value::Array(rows).to_string()
+}
+
+/// Set `url`'s final state (as [`complete`]) and enqueue `items` (as [`enqueue`]) in one round
+/// trip when they fit one statement. Returns how many items were new.
+pub(crate) async fn complete_and_enqueue(
+    c: &mut SqliteConnection,
+    url: &str,
+    state: FrontierState,
+    error: Option<&str>,
+    items: Vec<FrontierItem>,
+    at: &str,
+) -> Result<u64> {
+    if items.is_empty() || items.len() > CHUNK {
+        complete(c, url, state, error, at).await?;
+        return enqueue(c, items, at).await;
+    }
+    // The INSERT runs last, so the result's row count is the enqueue's.
+    let res = sqlx::query(
+        "UPDATE frontier SET state = ?1, last_error = ?2, updated_at = ?3 WHERE url = ?4;
+         INSERT OR IGNORE INTO frontier (url, site, kind, depth, parent, state, discovered_at, updated_at, run_id)
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'pending', ?3, ?3, value ->> 5
+         FROM json_each(?5) ORDER BY key",
+    )
+    .bind(state.as_str())
+    .bind(error)
+    .bind(at)
+    .bind(canonical_url(url))
+    .bind(items_json(&items))
+    .execute(&mut *c)
+    .await
+    .ctx("complete and enqueue")?;
+    Ok(res.rows_affected())
+}
+
+/// Insert `items` (canonicalised) as pending unless already known, in the given order, in one
+/// statement per [`CHUNK`] items. Returns how many were new.
 pub(crate) async fn enqueue(
     c: &mut SqliteConnection,
     items: Vec<FrontierItem>,
     at: &str,
 ) -> Result<u64> {
     let mut added = 0;
-    for it in items {
+    for chunk in items.chunks(CHUNK) {
+        // json_each keeps the array order, so rowids follow discovery order (claim relies on it).
         let res = sqlx::query(
             "INSERT OR IGNORE INTO frontier (url, site, kind, depth, parent, state, discovered_at, updated_at, run_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?7)",
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'pending', ?2, ?2, value ->> 5
+             FROM json_each(?1) ORDER BY key",
         )
-        .bind(canonical_url(&it.url))
-        .bind(&it.site)
-        .bind(it.kind.as_str())
-        .bind(i64::from(it.depth))
-        .bind(it.parent.as_deref().map(canonical_url))
+        .bind(items_json(chunk))
         .bind(at)
-        .bind(it.run_id)
         .execute(&mut *c)
         .await
         .ctx("enqueue")?;
@@ -122,16 +171,30 @@ pub(crate) async fn reset_in_progress(
 }
 
 pub(crate) async fn requeue(c: &mut SqliteConnection, urls: Vec<String>, at: &str) -> Result<u64> {
+    requeue_where(c, urls, at, "state <> 'in_progress'").await
+}
+
+/// Make the frontier rows of `urls` (canonicalised) pending where `state_filter` holds, one
+/// statement per [`CHUNK`] URLs. Returns how many rows changed.
+pub(crate) async fn requeue_where(
+    c: &mut SqliteConnection,
+    urls: Vec<String>,
+    at: &str,
+    state_filter: &'static str,
+) -> Result<u64> {
     let mut n = 0;
-    for u in urls {
-        let res = sqlx::query(
-            "UPDATE frontier SET state = 'pending', updated_at = ? WHERE url = ? AND state <> 'in_progress'",
-        )
-        .bind(at)
-        .bind(canonical_url(&u))
-        .execute(&mut *c)
-        .await
-        .ctx("requeue")?;
+    for chunk in urls.chunks(CHUNK) {
+        let canon: Vec<String> = chunk.iter().map(|u| canonical_url(u)).collect();
+        let sql = format!(
+            "UPDATE frontier SET state = 'pending', updated_at = ?1
+             WHERE url IN (SELECT value FROM json_each(?2)) AND {state_filter}"
+        );
+        let res = sqlx::query(&sql)
+            .bind(at)
+            .bind(serde_json::to_string(&canon).expect("strings serialise"))
+            .execute(&mut *c)
+            .await
+            .ctx("requeue")?;
         n += res.rows_affected();
     }
     Ok(n)
@@ -216,19 +279,23 @@ pub(crate) async fn mark_missing_from_list(
         .execute(&mut *c)
         .await
         .ctx("seen table")?;
-    for u in &seen {
-        let u = canonical_url(u);
-        sqlx::query("INSERT OR IGNORE INTO seen_now (url) VALUES (?)")
-            .bind(&u)
+    // One statement each per chunk, not two per URL.
+    for chunk in seen.chunks(CHUNK) {
+        let canon: Vec<String> = chunk.iter().map(|u| canonical_url(u)).collect();
+        let canon = serde_json::to_string(&canon).expect("strings serialise");
+        sqlx::query("INSERT OR IGNORE INTO seen_now (url) SELECT value FROM json_each(?) ORDER BY key")
+            .bind(&canon)
             .execute(&mut *c)
             .await
             .ctx("seen table")?;
+        // (`WHERE true`: SQLite's parser needs it before an upsert clause after a SELECT.)
         sqlx::query(
-            "INSERT INTO list_entries (list_url, url, site, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)
+            "INSERT INTO list_entries (list_url, url, site, first_seen, last_seen)
+             SELECT ?1, value, ?3, ?4, ?4 FROM json_each(?2) WHERE true ORDER BY key
              ON CONFLICT (list_url, url) DO UPDATE SET last_seen = excluded.last_seen",
         )
         .bind(&list_url)
-        .bind(&u)
+        .bind(&canon)
         .bind(site)
         .bind(at)
         .execute(&mut *c)

@@ -132,7 +132,7 @@ impl Archive {
             .ctx(&ctx)?;
         Ok(Archive {
             read,
-            writer: Writer::spawn(conn).await?,
+            writer: Writer::spawn(conn),
             path,
         })
     }
@@ -428,6 +428,7 @@ impl Archive {
                         .extend(fk.iter().map(|r| {
                             format!("foreign key violation in {}", r.get::<String, _>(0))
                         }));
+                    writer::flush_search_index(c).await?;
                     if let Err(e) = sqlx::query(
                         "INSERT INTO search_index (search_index) VALUES ('integrity-check')",
                     )
@@ -447,6 +448,7 @@ impl Archive {
         self.writer
             .write(|c| {
                 Box::pin(async move {
+                    writer::flush_search_index(c).await?;
                     sqlx::query("INSERT INTO search_index (search_index) VALUES ('rebuild')")
                         .execute(&mut *c)
                         .await

@@ -15,37 +15,6 @@ pub const HIT_START: &str = "«";
 /// Marks the end of a matched span in [`Hit::snippet`].
 pub const HIT_END: &str = "»";
 
-/// The writer connection's queue of search-index updates. Jobs append to it inside their own
-/// savepoints; [`flush_pending`] applies it once per batch, before COMMIT, so FTS5 writes one
-/// segment per batch instead of one per job. A TEMP table: private to the writer's connection.
-const PENDING_SCHEMA_SQL: &str = "CREATE TEMP TABLE IF NOT EXISTS search_pending (
-    seq        INTEGER PRIMARY KEY,
-    op         TEXT NOT NULL CHECK (op IN ('insert', 'delete')),
-    version_id INTEGER NOT NULL
-)";
-
-/// Create the queue on the writer's connection.
-pub(crate) async fn prepare_writer(c: &mut sqlx::SqliteConnection) -> Result<()> {
-    sqlx::query(PENDING_SCHEMA_SQL).execute(&mut *c).await.ctx("create search queue")?;
-    Ok(())
-}
-
-/// Apply the queued updates in order (a version indexed and replaced in the same batch is
-/// inserted, then deleted) and empty the queue. The search index is external-content over
-/// `versions`, whose rows never change, so a delete gives back exactly what was indexed.
-pub(crate) async fn flush_pending(c: &mut sqlx::SqliteConnection) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO search_index (search_index, rowid, title, text)
-         SELECT CASE p.op WHEN 'delete' THEN 'delete' END, v.id, v.title, v.text
-         FROM temp.search_pending p JOIN versions v ON v.id = p.version_id ORDER BY p.seq",
-    )
-    .execute(&mut *c)
-    .await
-    .ctx("update search index")?;
-    sqlx::query("DELETE FROM temp.search_pending").execute(&mut *c).await.ctx("empty search queue")?;
-    Ok(())
-}
-
 /// Characters of context on each side of a match in LIKE-fallback snippets.
 const CONTEXT: usize = 30;
 

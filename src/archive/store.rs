@@ -3,6 +3,7 @@
 
 use sqlx::{Row, SqliteConnection};
 
+use super::writer::index_later_sql;
 use super::types::{Change, DocChange, FetchKind, FetchOutcome, FetchRecord, StoreOutcome};
 use super::util::{
     canonical_url, content_hash, disposition_filename, extension, ts, Ctx, PreparedBlob,
@@ -39,8 +40,22 @@ impl PreparedFetch {
     }
 }
 
-/// Cells per multi-row INSERT (5 parameters each).
-const CELLS_PER_STATEMENT: usize = 200;
+/// A version's tables as JSON for `json_each`: `[[table_index, n_rows, n_cols], …]` and its
+/// cells `[[table_index, row_index, col_index, value], …]`.
+fn tables_json(e: &Extracted) -> (String, String) {
+    let mut tables = Vec::with_capacity(e.tables.len());
+    let mut cells = Vec::new();
+    for (ti, table) in e.tables.iter().enumerate() {
+        let n_cols = table.iter().map(Vec::len).max().unwrap_or(0);
+        tables.push(serde_json::json!([ti, table.len(), n_cols]));
+        for (ri, row) in table.iter().enumerate() {
+            for (ci, v) in row.iter().enumerate() {
+                cells.push(serde_json::json!([ti, ri, ci, v]));
+            }
+        }
+    }
+    (serde_json::Value::Array(tables).to_string(), serde_json::Value::Array(cells).to_string())
+}
 
 /// Which per-site run counter to bump.
 #[derive(Clone, Copy)]
@@ -111,18 +126,6 @@ pub(crate) async fn bump_all(
     Ok(())
 }
 
-pub(crate) async fn insert_blob(c: &mut SqliteConnection, b: &PreparedBlob) -> Result<()> {
-    sqlx::query("INSERT OR IGNORE INTO blobs (hash, size, compression, data) VALUES (?, ?, ?, ?)")
-        .bind(&b.hash)
-        .bind(b.size)
-        .bind(b.compression)
-        .bind(&b.data)
-        .execute(&mut *c)
-        .await
-        .ctx("insert blob")?;
-    Ok(())
-}
-
 /// The whole of `store_fetch`: response + blob + document/version/tables/FTS or takedown or
 /// attachment link, one unit.
 pub(crate) async fn store_fetch(
@@ -131,34 +134,42 @@ pub(crate) async fn store_fetch(
 ) -> Result<StoreOutcome> {
     let r = &p.record;
     let at = ts(r.fetched_at);
-    if let Some(b) = &p.blob {
-        insert_blob(c, b).await?;
-    }
     let headers = serde_json::to_string(&r.headers).expect("strings serialise");
-    let response_id: i64 = sqlx::query(
+    // The body (once per hash) and the response row: one statement string, one round trip to
+    // the SQLite thread (positional parameters run on across the statements).
+    const RESPONSE: &str = "INSERT INTO responses (run_id, site, kind, url, final_url, status, outcome, headers,
+             content_type, fetched_at, elapsed_ms, body_hash, body_size, charset, charset_source)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+    const BLOB_AND_RESPONSE: &str = concat!(
+        "INSERT OR IGNORE INTO blobs (hash, size, compression, data) VALUES (?, ?, ?, ?); ",
         "INSERT INTO responses (run_id, site, kind, url, final_url, status, outcome, headers,
              content_type, fetched_at, elapsed_ms, body_hash, body_size, charset, charset_source)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(r.run_id)
-    .bind(&r.site)
-    .bind(r.kind.as_str())
-    .bind(&p.url)
-    .bind(&p.final_url)
-    .bind(i64::from(r.status))
-    .bind(r.outcome.as_str())
-    .bind(&headers)
-    .bind(r.header("content-type"))
-    .bind(&at)
-    .bind(r.elapsed_ms as i64)
-    .bind(p.blob.as_ref().map(|b| b.hash.as_str()))
-    .bind(p.blob.as_ref().map_or(0, |b| b.size))
-    .bind(&r.charset)
-    .bind(&r.charset_source)
-    .fetch_one(&mut *c)
-    .await
-    .ctx("insert response")?
-    .get(0);
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+    );
+    let q = match &p.blob {
+        Some(b) => sqlx::query(BLOB_AND_RESPONSE).bind(&b.hash).bind(b.size).bind(b.compression).bind(&b.data),
+        None => sqlx::query(RESPONSE),
+    };
+    let response_id: i64 = q
+        .bind(r.run_id)
+        .bind(&r.site)
+        .bind(r.kind.as_str())
+        .bind(&p.url)
+        .bind(&p.final_url)
+        .bind(i64::from(r.status))
+        .bind(r.outcome.as_str())
+        .bind(&headers)
+        .bind(r.header("content-type"))
+        .bind(&at)
+        .bind(r.elapsed_ms as i64)
+        .bind(p.blob.as_ref().map(|b| b.hash.as_str()))
+        .bind(p.blob.as_ref().map_or(0, |b| b.size))
+        .bind(&r.charset)
+        .bind(&r.charset_source)
+        .fetch_one(&mut *c)
+        .await
+        .ctx("insert response")?
+        .get(0);
 
     let site = r.site.as_deref();
     let mut counters = vec![Counter::Fetched];
@@ -293,18 +304,27 @@ pub(crate) async fn upsert_document(
         }
     }
     let version_id = insert_version(c, document_id, response_id, at, e, hash, source).await?;
-    // The search index is updated once per writer batch (see `search::FLUSH_PENDING_SQL`): an FTS5
-    // table flushes its pending terms at every SAVEPOINT, and each job runs in one.
     if let Some((old, _)) = current {
-        queue_search_update(c, "delete", old).await?;
+        super::writer::unindex_later(c, old).await?;
     }
-    queue_search_update(c, "insert", version_id).await?;
-    sqlx::query("UPDATE documents SET current_version = ? WHERE id = ?")
-        .bind(version_id)
-        .bind(document_id)
-        .execute(&mut *c)
-        .await
-        .ctx("set current version")?;
+    // Tables, cells, the search-index entry (written once per writer batch, see writer.rs) and
+    // the current-version pointer: one round trip whatever the number of tables.
+    let (tables, cells) = tables_json(e);
+    sqlx::query(concat!(
+        "INSERT INTO doc_tables (version_id, table_index, n_rows, n_cols)
+             SELECT ?1, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?2);
+         INSERT INTO table_cells (version_id, table_index, row_index, col_index, value)
+             SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?3);
+         UPDATE documents SET current_version = ?1 WHERE id = ?4; ",
+        index_later_sql!()
+    ))
+    .bind(version_id)
+    .bind(tables)
+    .bind(cells)
+    .bind(document_id)
+    .execute(&mut *c)
+    .await
+    .ctx("insert tables, index version")?;
     upsert_attachments(c, document_id, e, at).await?;
     store_report_facts(c, document_id, e).await?;
     let change = if current.is_some() {
@@ -318,18 +338,6 @@ pub(crate) async fn upsert_document(
         change,
         revived,
     })
-}
-
-/// Queue an update of the search index for the end of the writer's batch (rolled back with the
-/// job's savepoint like everything else it wrote).
-async fn queue_search_update(c: &mut SqliteConnection, op: &str, version_id: i64) -> Result<()> {
-    sqlx::query("INSERT INTO temp.search_pending (op, version_id) VALUES (?, ?)")
-        .bind(op)
-        .bind(version_id)
-        .execute(&mut *c)
-        .await
-        .ctx("queue search index update")?;
-    Ok(())
 }
 
 /// Replace the document's rows in `facts` / `fact_checks` with the statistics of `e` (none unless
@@ -386,44 +394,6 @@ async fn insert_version(
     .ctx("insert version")?
     .get(0);
 
-    for (ti, table) in e.tables.iter().enumerate() {
-        let n_cols = table.iter().map(Vec::len).max().unwrap_or(0);
-        sqlx::query(
-            "INSERT INTO doc_tables (version_id, table_index, n_rows, n_cols) VALUES (?, ?, ?, ?)",
-        )
-        .bind(version_id)
-        .bind(ti as i64)
-        .bind(table.len() as i64)
-        .bind(n_cols as i64)
-        .execute(&mut *c)
-        .await
-        .ctx("insert table")?;
-        let cells: Vec<(i64, i64, &str)> = table
-            .iter()
-            .enumerate()
-            .flat_map(|(ri, row)| {
-                row.iter()
-                    .enumerate()
-                    .map(move |(ci, v)| (ri as i64, ci as i64, v.as_str()))
-            })
-            .collect();
-        for chunk in cells.chunks(CELLS_PER_STATEMENT) {
-            let sql = format!(
-                "INSERT INTO table_cells (version_id, table_index, row_index, col_index, value) VALUES {}",
-                vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ")
-            );
-            let mut q = sqlx::query(&sql);
-            for (ri, ci, v) in chunk {
-                q = q
-                    .bind(version_id)
-                    .bind(ti as i64)
-                    .bind(*ri)
-                    .bind(*ci)
-                    .bind(*v);
-            }
-            q.execute(&mut *c).await.ctx("insert table cells")?;
-        }
-    }
     Ok(version_id)
 }
 
@@ -437,30 +407,25 @@ async fn upsert_attachments(
     for a in &e.attachments {
         let url = canonical_url(&a.url);
         let ext = extension(&url).or_else(|| extension(&a.name));
-        sqlx::query(
+        // The link, and whether the file was fetched before the page that links it was stored:
+        // one round trip.
+        let earlier = sqlx::query(
             "INSERT INTO attachments (document_id, url, name, ext, first_seen, last_seen)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5)
              ON CONFLICT (document_id, url) DO UPDATE SET name = excluded.name,
-                 ext = coalesce(attachments.ext, excluded.ext), last_seen = max(attachments.last_seen, excluded.last_seen)",
+                 ext = coalesce(attachments.ext, excluded.ext), last_seen = max(attachments.last_seen, excluded.last_seen);
+             SELECT r.id, r.body_hash, r.body_size, r.content_type, r.fetched_at, r.headers, r.final_url
+             FROM responses r WHERE r.url = ?2 AND r.kind = 'attachment' AND r.outcome = 'ok'
+               AND r.body_hash IS NOT NULL ORDER BY r.id DESC LIMIT 1",
         )
         .bind(document_id)
         .bind(&url)
         .bind(&a.name)
         .bind(ext)
         .bind(at)
-        .execute(&mut *c)
-        .await
-        .ctx("upsert attachment")?;
-        // The file may have been fetched before the page that links it was stored.
-        let earlier = sqlx::query(
-            "SELECT r.id, r.body_hash, r.body_size, r.content_type, r.fetched_at, r.headers, r.final_url
-             FROM responses r WHERE r.url = ? AND r.kind = 'attachment' AND r.outcome = 'ok'
-               AND r.body_hash IS NOT NULL ORDER BY r.id DESC LIMIT 1",
-        )
-        .bind(&url)
         .fetch_optional(&mut *c)
         .await
-        .ctx("find earlier attachment download")?;
+        .ctx("upsert attachment, find earlier download")?;
         if let Some(r) = earlier {
             let headers: Vec<(String, String)> =
                 serde_json::from_str(r.get::<&str, _>(5)).unwrap_or_default();

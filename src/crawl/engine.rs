@@ -178,6 +178,15 @@ impl Crawler {
     }
 }
 
+/// Frontier URLs a site keeps claimed and queued at its host(s): with concurrency `c`, up to
+/// `2c + 2` and never fewer than `c + 1`, so the host's rate is the only limit. The queue is
+/// refilled when half empty, at least `c + 1` URLs per claim: each claim is a job of the
+/// archive's one writer. (Queued fetches still go out after the site turns out to be blocking,
+/// so the width also bounds the requests a WAF sees after the third challenge.)
+fn dispatch_width(concurrency: usize) -> u32 {
+    (concurrency.max(1) * 2 + 2) as u32
+}
+
 /// One site: list walkers plus the frontier dispatcher, until both are done.
 async fn crawl_site(ctx: Arc<SiteCtx>) -> SiteReport {
     let site = ctx.site.name.clone();
@@ -196,11 +205,12 @@ async fn crawl_site(ctx: Arc<SiteCtx>) -> SiteReport {
         walkers.spawn(async move { lists::walk(&c, i).await });
     }
     let mut lists_done: Vec<ListReport> = Vec::new();
-    let width = (ctx.site.concurrency.max(1) * 2 + 2) as u32;
+    let width = dispatch_width(ctx.site.concurrency);
     let mut inflight: JoinSet<()> = JoinSet::new();
     let mut drained = false;
     loop {
-        if !ctx.stopping() && (inflight.len() as u32) < width {
+        // Claims are writer jobs: refill in batches (at half the width), not one per finished page.
+        if !ctx.stopping() && (inflight.len() as u32) <= width / 2 {
             match ctx.archive.claim(&site, width - inflight.len() as u32).await {
                 Ok(batch) => {
                     drained = batch.is_empty();

@@ -7,8 +7,9 @@
 //!                                              │  Hanweb dataproxy windows, 下一页); items
 //!                                              │  filtered (keep/skip, --since) and enqueued
 //!                                              └─ dispatcher: claims pending frontier URLs and
-//!                                                 keeps `concurrency × 2 + 2` fetches queued at the
-//!                                                 host, so the host's rate is the only limit
+//!                                                 keeps `concurrency + 1` to `concurrency × 2 + 2`
+//!                                                 fetches queued at the host, so the host's rate
+//!                                                 is the only limit
 //! ```
 //!
 //! * Politeness is the fetcher's job ([`crate::fetch::Fetcher`]: per-host rate, concurrency,

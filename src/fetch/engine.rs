@@ -22,6 +22,8 @@ struct Answer {
     status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    /// When the response head was read (for [`Host::answered`]).
+    head_at: Instant,
 }
 
 impl Answer {
@@ -214,6 +216,10 @@ impl Fetcher {
             let slot = host.acquire().await;
             *attempts += 1;
             let res = self.send_once(client, url, method, form, headers).await;
+            if let Ok(ans) = &res {
+                // A late answer may mean a late send: keep the server-side gap (see host.rs).
+                host.answered(&slot, ans.head_at);
+            }
             drop(slot);
             let last = retry >= cfg.retries;
             match res {
@@ -281,6 +287,7 @@ impl Fetcher {
                 rb = rb.header(k.as_str(), v.as_str());
             }
             let mut resp = rb.send().await.map_err(map_reqwest)?;
+            let head_at = Instant::now();
             let status = resp.status().as_u16();
             let headers: Vec<(String, String)> = resp
                 .headers()
@@ -308,7 +315,7 @@ impl Fetcher {
                     return Err(AttemptError::Truncated(format!("got {} of {d} bytes", body.len())));
                 }
             }
-            Ok(Answer { status, headers, body })
+            Ok(Answer { status, headers, body, head_at })
         };
         match tokio::time::timeout(cfg.timeout, exchange).await {
             Ok(r) => r,

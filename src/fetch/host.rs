@@ -4,6 +4,15 @@
 //!
 //! Every request to the host — first attempts, retries, redirect hops, robots.txt — takes a slot
 //! here, so the rule's rate holds across retries.
+//!
+//! Slots are spaced by when they are granted, but the server sees the request when its bytes
+//! arrive, and on a starved machine (the crawler's own CPU work, other processes) the bytes of
+//! one request can leave well after its slot while the next one's leave on time: the server then
+//! sees a shorter gap than the rule's. So the fetcher reports when each answer began to arrive
+//! ([`Host::answered`]): an answer later than the host's recent fastest by `d` means the request
+//! may have reached the server up to `d` after its slot, and the next start moves back by `d`
+//! (at most one interval, and at most [`MAX_LATE_SEND`]). On a server whose latency varies this
+//! also spaces requests a little more than the rule asks: a slow answer is taken for a late send.
 
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
@@ -16,6 +25,12 @@ use tokio::time::Instant;
 use crate::site::Rate;
 
 use super::robots::RobotsState;
+
+/// The largest lateness [`Host::answered`] adds to the spacing (it is also capped at one interval).
+pub const MAX_LATE_SEND: Duration = Duration::from_secs(1);
+
+/// Answers whose latency gives the host's "recent fastest".
+const RECENT: usize = 8;
 
 /// The politeness settings of one host.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +64,10 @@ struct Pace {
     slow: Option<(u32, Instant)>,
     /// A server-requested pause (Retry-After): no request starts before this.
     paused_until: Option<Instant>,
+    /// Latencies (slot granted → answer arriving) of the last [`RECENT`] answers, a ring.
+    recent: [Option<Duration>; RECENT],
+    /// Next index of `recent` to overwrite.
+    recent_at: usize,
 }
 
 /// One host's limiter, pacing gate, concurrency cap and robots cache.
@@ -70,6 +89,8 @@ pub struct Slot {
     _permit: OwnedSemaphorePermit,
     /// How long the caller waited for the slot.
     pub waited: Duration,
+    /// When the slot was granted: the request may start from then on.
+    pub granted: Instant,
 }
 
 impl Host {
@@ -80,7 +101,14 @@ impl Host {
         Host {
             name: name.into(),
             limiter: RateLimiter::direct(quota),
-            pace: Mutex::new(Pace { next: Instant::now(), crawl_delay: None, slow: None, paused_until: None }),
+            pace: Mutex::new(Pace {
+                next: Instant::now(),
+                crawl_delay: None,
+                slow: None,
+                paused_until: None,
+                recent: [None; RECENT],
+                recent_at: 0,
+            }),
             semaphore: Arc::new(Semaphore::new(policy.concurrency.max(1))),
             robots: tokio::sync::Mutex::new(RobotsState::Unknown),
             policy,
@@ -139,7 +167,33 @@ impl Host {
         }
         // The rule's own rate, enforced by governor as the hard ceiling.
         self.limiter.until_ready().await;
-        Slot { _permit: permit, waited: t0.elapsed() }
+        let granted = Instant::now();
+        Slot { _permit: permit, waited: granted - t0, granted }
+    }
+
+    /// The answer to the request sent in `slot` began to arrive at `at` (response head read).
+    /// Call before dropping the slot. If the answer came later than the host's recent fastest,
+    /// the request may have left late (see the module documentation): the next start moves to
+    /// at least the late part plus the interval after the slot. Returns the lateness assumed.
+    pub fn answered(&self, slot: &Slot, at: Instant) -> Duration {
+        let latency = at.saturating_duration_since(slot.granted);
+        let mut pace = self.pace.lock().expect("pace lock");
+        let i = pace.recent_at;
+        pace.recent[i] = Some(latency);
+        pace.recent_at = (i + 1) % RECENT;
+        // The current answer is in `recent` too; alone, it has nothing to be compared with, and
+        // all of it may have been a late send (the first request to a host, robots.txt).
+        let fastest = match pace.recent.iter().flatten().count() {
+            1 => Duration::ZERO,
+            _ => pace.recent.iter().flatten().min().copied().unwrap_or_default(),
+        };
+        let iv = Self::interval_locked(&self.policy, &mut pace, at);
+        let late = latency.saturating_sub(fastest).min(iv).min(MAX_LATE_SEND);
+        let earliest = slot.granted + late + iv;
+        if late > Duration::ZERO && pace.next < earliest {
+            pace.next = earliest;
+        }
+        late
     }
 
     /// Raise the spacing to robots.txt's Crawl-delay (never lowers it below the rule's rate).
@@ -210,5 +264,56 @@ mod tests {
         });
         let gap = sent.1.saturating_duration_since(sent.0);
         assert!(gap >= iv, "second request went out {gap:?} after the first; the interval is {iv:?}");
+    }
+
+    /// A request whose bytes leave late (the process was starved after its slot was granted)
+    /// reaches the server late, and its answer comes back late: the next slot must then be an
+    /// interval after when the request may have arrived, not after when its slot was granted.
+    #[test]
+    fn a_late_answer_pushes_the_next_slot_back() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        let iv = Duration::from_millis(60);
+        let stall = Duration::from_millis(45);
+        let host = Host::new("www.example.gov.cn", HostPolicy { interval: iv, concurrency: 1, site: None, ignore_robots: None });
+        let (arrived, next) = rt.block_on(async {
+            // Answers that come back at once: the host's recent fastest latency is about zero.
+            for _ in 0..3 {
+                let slot = host.acquire().await;
+                host.answered(&slot, Instant::now());
+            }
+            let slot = host.acquire().await;
+            // The request leaves `stall` after its slot, the server answers at once.
+            std::thread::sleep(stall);
+            let arrived = Instant::now();
+            let late = host.answered(&slot, Instant::now());
+            assert!(late >= stall, "lateness {late:?} for a send {stall:?} late");
+            drop(slot);
+            (arrived, host.acquire().await.granted)
+        });
+        let gap = next.saturating_duration_since(arrived);
+        assert!(gap >= iv, "the next request may reach the server {gap:?} after the late one; the interval is {iv:?}");
+    }
+
+    /// An answer as fast as the recent ones changes nothing; the correction is capped at one
+    /// interval however late the answer.
+    #[test]
+    fn lateness_is_measured_against_recent_answers_and_capped() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        let iv = Duration::from_millis(50);
+        let ms = Duration::from_millis;
+        let host = Host::new("www.example.gov.cn", HostPolicy { interval: iv, concurrency: 1, site: None, ignore_robots: None });
+        rt.block_on(async {
+            let slot = host.acquire().await;
+            assert_eq!(host.answered(&slot, slot.granted + ms(10)), ms(10), "first answer: all of it may be a late send");
+            drop(slot);
+            let slot = host.acquire().await;
+            assert_eq!(host.answered(&slot, slot.granted + ms(10)), Duration::ZERO, "as fast as before");
+            drop(slot);
+            let slot = host.acquire().await;
+            assert_eq!(host.answered(&slot, slot.granted + ms(40)), ms(30));
+            drop(slot);
+            let slot = host.acquire().await;
+            assert_eq!(host.answered(&slot, slot.granted + Duration::from_secs(5)), iv, "capped at one interval");
+        });
     }
 }
