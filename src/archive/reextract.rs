@@ -3,7 +3,7 @@
 
 use sqlx::{Row, SqlitePool};
 
-use super::store::upsert_document;
+use super::store::{report_facts, upsert_document};
 use super::types::{Change, ReextractReport, StoredResponse};
 use super::util::{content_hash, now, unpack_blob, Ctx};
 use super::Archive;
@@ -75,6 +75,7 @@ where
             match f(r) {
                 Some(e) => {
                     let h = content_hash(&e);
+                    let facts = report_facts(&e);
                     work.push((
                         r.document_id,
                         r.response_id,
@@ -82,6 +83,7 @@ where
                         r.site.clone(),
                         e,
                         h,
+                        facts,
                     ));
                 }
                 None => report.skipped += 1,
@@ -96,7 +98,7 @@ where
                 Box::pin(async move {
                     let at = now();
                     let mut changed = 0u64;
-                    for (_doc, response_id, url, site, e, h) in &work {
+                    for (_doc, response_id, url, site, e, h, facts) in &work {
                         let d = upsert_document(
                             c,
                             url,
@@ -105,6 +107,7 @@ where
                             Some(*response_id),
                             e,
                             h,
+                            facts,
                             "reextract",
                         )
                         .await?;

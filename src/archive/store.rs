@@ -10,6 +10,7 @@ use super::util::{
 };
 use crate::error::Result;
 use crate::extract::Extracted;
+use crate::facts::FactSet;
 
 /// A fetch with its body hashed and compressed, and its extraction hashed, off the writer task.
 pub(crate) struct PreparedFetch {
@@ -17,7 +18,8 @@ pub(crate) struct PreparedFetch {
     pub url: String,
     pub final_url: String,
     pub blob: Option<PreparedBlob>,
-    pub extracted: Option<(Extracted, String)>,
+    /// The extraction, its content hash and its report facts (computed here, off the writer).
+    pub extracted: Option<(Extracted, String, FactSet)>,
 }
 
 impl PreparedFetch {
@@ -28,7 +30,8 @@ impl PreparedFetch {
         let final_url = canonical_url(&record.final_url);
         let extracted = extracted.map(|e| {
             let h = content_hash(&e);
-            (e, h)
+            let facts = report_facts(&e);
+            (e, h, facts)
         });
         PreparedFetch {
             record,
@@ -189,8 +192,8 @@ pub(crate) async fn store_fetch(
             }
         }
         (FetchOutcome::Ok, FetchKind::Detail) => {
-            if let Some((e, hash)) = &p.extracted {
-                let d = upsert_document(c, &p.url, site, &at, Some(response_id), e, hash, "crawl")
+            if let Some((e, hash, facts)) = &p.extracted {
+                let d = upsert_document(c, &p.url, site, &at, Some(response_id), e, hash, facts, "crawl")
                     .await?;
                 counters.push(match d.change {
                     Change::New => Counter::New,
@@ -236,6 +239,7 @@ pub(crate) async fn upsert_document(
     response_id: Option<i64>,
     e: &Extracted,
     hash: &str,
+    facts: &FactSet,
     source: &str,
 ) -> Result<DocChange> {
     let existing = sqlx::query(
@@ -247,6 +251,8 @@ pub(crate) async fn upsert_document(
     .await
     .ctx("find document")?;
 
+    // A document created here has no facts rows yet: nothing to delete before inserting.
+    let fresh = existing.is_none();
     let (document_id, current, revived) = match existing {
         None => {
             let id: i64 = sqlx::query(
@@ -293,7 +299,7 @@ pub(crate) async fn upsert_document(
             upsert_attachments(c, document_id, e, at).await?;
             // Same content, but the facts reader may have changed since: re-extraction redoes them.
             if source == "reextract" {
-                store_report_facts(c, document_id, e).await?;
+                store_report_facts(c, document_id, e.report_year, facts, false).await?;
             }
             return Ok(DocChange {
                 document_id,
@@ -326,7 +332,7 @@ pub(crate) async fn upsert_document(
     .await
     .ctx("insert tables, index version")?;
     upsert_attachments(c, document_id, e, at).await?;
-    store_report_facts(c, document_id, e).await?;
+    store_report_facts(c, document_id, e.report_year, facts, fresh).await?;
     let change = if current.is_some() {
         Change::Changed
     } else {
@@ -340,16 +346,30 @@ pub(crate) async fn upsert_document(
     })
 }
 
-/// Replace the document's rows in `facts` / `fact_checks` with the statistics of `e` (none unless
-/// it looks like an annual report, see [`crate::facts::is_annual_report`]), in the caller's
-/// transaction.
-async fn store_report_facts(c: &mut SqliteConnection, document_id: i64, e: &Extracted) -> Result<()> {
-    let set = if crate::facts::is_annual_report(&e.title, e.report_year) {
+/// The report statistics of `e`: none unless it looks like an annual report (see
+/// [`crate::facts::is_annual_report`]). Computed by the producer, not on the writer's thread.
+pub(crate) fn report_facts(e: &Extracted) -> FactSet {
+    if crate::facts::is_annual_report(&e.title, e.report_year) {
         crate::facts::facts_from_report(&e.tables, &e.text, e.report_year)
     } else {
-        crate::facts::FactSet::default()
-    };
-    crate::facts::replace_facts(c, document_id, e.report_year, &set).await
+        FactSet::default()
+    }
+}
+
+/// Replace the document's rows in `facts` / `fact_checks` with `facts`, in the caller's
+/// transaction. A document created in this job has no rows to replace (`fresh`).
+async fn store_report_facts(
+    c: &mut SqliteConnection,
+    document_id: i64,
+    report_year: Option<i32>,
+    facts: &FactSet,
+    fresh: bool,
+) -> Result<()> {
+    if fresh {
+        crate::facts::insert_facts(c, document_id, report_year, facts).await
+    } else {
+        crate::facts::replace_facts(c, document_id, report_year, facts).await
+    }
 }
 
 async fn insert_version(

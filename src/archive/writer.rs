@@ -405,7 +405,8 @@ mod tests {
         job(move |c| {
             Box::pin(async move {
                 let hash = super::super::util::content_hash(&e);
-                super::super::store::upsert_document(c, url, None, "2025-01-01T00:00:00Z", None, &e, &hash, "crawl").await?;
+                let facts = super::super::store::report_facts(&e);
+                super::super::store::upsert_document(c, url, None, "2025-01-01T00:00:00Z", None, &e, &hash, &facts, "crawl").await?;
                 if fail {
                     return Err(Error::Other("failed after storing".into()));
                 }

@@ -234,13 +234,26 @@ pub async fn replace_facts(
         let context = format!("{context} (document {document_id})");
         move |source| crate::Error::Archive { context, source }
     };
-    for table in ["facts", "fact_checks"] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE document_id = ?"))
-            .bind(document_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(err("delete facts"))?;
-    }
+    sqlx::query("DELETE FROM facts WHERE document_id = ?1; DELETE FROM fact_checks WHERE document_id = ?1")
+        .bind(document_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(err("delete facts"))?;
+    insert_facts(tx, document_id, report_year, set).await
+}
+
+/// Insert a document's facts and failed checks (no rows of it may exist yet), in the caller's
+/// transaction.
+pub async fn insert_facts(
+    tx: &mut SqliteConnection,
+    document_id: i64,
+    report_year: Option<i32>,
+    set: &FactSet,
+) -> crate::Result<()> {
+    let err = |context: &str| {
+        let context = format!("{context} (document {document_id})");
+        move |source| crate::Error::Archive { context, source }
+    };
     // A report has 100–200 cells: insert them FACTS_PER_STATEMENT at a time (every statement is a
     // round trip to the connection's thread), in the order of `facts`.
     let layout = set.layout.map(|l| l.as_str());

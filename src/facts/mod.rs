@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::extract::Table;
 
-pub use export::{replace_facts, store_facts, write_checks_csv, write_facts_jsonl, DocRef, FactsCsvWriter, FACTS_SCHEMA_SQL};
+pub use export::{insert_facts, replace_facts, store_facts, write_checks_csv, write_facts_jsonl, DocRef, FactsCsvWriter, FACTS_SCHEMA_SQL};
 
 /// Which template table (or prose) a fact comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
