@@ -201,6 +201,12 @@ pub fn write_checks_csv<'a, W: Write>(
     out.into_inner().map_err(|e| e.into_error())
 }
 
+/// An archive error naming what failed and the document.
+fn db_error(document_id: i64, context: &str) -> impl FnOnce(sqlx::Error) -> crate::Error {
+    let context = format!("{context} (document {document_id})");
+    move |source| crate::Error::Archive { context, source }
+}
+
 /// Replace a document's rows in `facts` and `fact_checks` (tables from [`FACTS_SCHEMA_SQL`]).
 /// Runs in one transaction.
 pub async fn store_facts(
@@ -209,10 +215,7 @@ pub async fn store_facts(
     report_year: Option<i32>,
     set: &FactSet,
 ) -> crate::Result<()> {
-    let err = |context: &str| {
-        let context = format!("{context} (document {document_id})");
-        move |source| crate::Error::Archive { context, source }
-    };
+    let err = |context: &str| db_error(document_id, context);
     let mut tx = sqlx::Connection::begin(conn).await.map_err(err("begin facts"))?;
     replace_facts(&mut tx, document_id, report_year, set).await?;
     tx.commit().await.map_err(err("commit facts"))?;
@@ -230,10 +233,7 @@ pub async fn replace_facts(
     report_year: Option<i32>,
     set: &FactSet,
 ) -> crate::Result<()> {
-    let err = |context: &str| {
-        let context = format!("{context} (document {document_id})");
-        move |source| crate::Error::Archive { context, source }
-    };
+    let err = |context: &str| db_error(document_id, context);
     sqlx::query("DELETE FROM facts WHERE document_id = ?1; DELETE FROM fact_checks WHERE document_id = ?1")
         .bind(document_id)
         .execute(&mut *tx)
@@ -250,10 +250,7 @@ pub async fn insert_facts(
     report_year: Option<i32>,
     set: &FactSet,
 ) -> crate::Result<()> {
-    let err = |context: &str| {
-        let context = format!("{context} (document {document_id})");
-        move |source| crate::Error::Archive { context, source }
-    };
+    let err = |context: &str| db_error(document_id, context);
     // A report has 100–200 cells: insert them FACTS_PER_STATEMENT at a time (every statement is a
     // round trip to the connection's thread), in the order of `facts`.
     let layout = set.layout.map(|l| l.as_str());
