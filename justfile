@@ -1,7 +1,7 @@
 # nianbao's everyday commands; each runs exactly what the README gives.
 # `just` itself: `cargo install just`, or `pipx install rust-just`.
 
-# Every test (installs Chromium for the report test if missing; only 127.0.0.1 is contacted).
+# Every test (installs Chromium and OpenSSL headers with apt if missing; only 127.0.0.1 is contacted).
 test *ARGS:
     ./scripts/test {{ARGS}}
 
