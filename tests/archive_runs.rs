@@ -81,6 +81,84 @@ async fn frontier_enqueue_claim_complete_and_resume() {
     assert_eq!(a.claim("pingtan", 10).await.unwrap().len(), 1);
 }
 
+/// A stored page's attachments are claimed in the transaction that stores the page (no claim
+/// job of their own), the run's counters move in that transaction too, and URLs the frontier
+/// already knows are left to their owner.
+#[tokio::test]
+async fn store_crawled_claims_new_attachments_and_counts_the_run() {
+    let (_d, a) = temp_archive().await;
+    let run = a.start_run(&["pingtan".to_string()]).await.unwrap();
+    let e = report("pingtan", 1, 2023);
+    a.enqueue(vec![item(&e.url, FetchKind::Detail, 1)]).await.unwrap();
+    let page = a.claim("pingtan", 10).await.unwrap();
+    assert_eq!(page.len(), 1);
+    // One attachment is already in the frontier (linked from another page, still pending).
+    let known = "https://www.pingtan.gov.cn/a/shared.pdf";
+    a.enqueue(vec![item(known, FetchKind::Attachment, 2)]).await.unwrap();
+    let discovered = vec![
+        item("https://www.pingtan.gov.cn/a/P1.pdf", FetchKind::Attachment, 2),
+        item(known, FetchKind::Attachment, 2),
+        item("https://www.pingtan.gov.cn/a/P2.xls", FetchKind::Attachment, 2),
+    ];
+    let stored = a
+        .store_crawled(detail_fetch(&e, 1, Some(run)), Some(e.clone()), FrontierState::Done, None, discovered)
+        .await
+        .unwrap();
+    assert_eq!(stored.outcome.document.map(|d| d.change), Some(nianbao::archive::Change::New));
+    let claimed: Vec<(&str, FrontierState, u32, u32)> =
+        stored.claimed.iter().map(|c| (c.url.as_str(), c.state, c.attempts, c.depth)).collect();
+    assert_eq!(
+        claimed,
+        vec![
+            ("https://www.pingtan.gov.cn/a/P1.pdf", FrontierState::InProgress, 1, 2),
+            ("https://www.pingtan.gov.cn/a/P2.xls", FrontierState::InProgress, 1, 2),
+        ]
+    );
+    let counts = a.frontier_counts("pingtan").await.unwrap();
+    assert!(counts.contains(&(FrontierState::Done, 1)), "{counts:?}");
+    assert!(counts.contains(&(FrontierState::InProgress, 2)), "{counts:?}");
+    assert!(counts.contains(&(FrontierState::Pending, 1)), "{counts:?}");
+    let s = a.run_summary(run).await.unwrap().unwrap();
+    let p = &s.sites.iter().find(|(n, _)| n == "pingtan").unwrap().1;
+    assert_eq!((p.fetched, p.new), (1, 1));
+
+    // The page fetched again with nothing new linked: counted, nothing claimed.
+    let again = a
+        .store_crawled(detail_fetch(&e, 2, Some(run)), Some(e.clone()), FrontierState::Done, None, Vec::new())
+        .await
+        .unwrap();
+    assert!(again.claimed.is_empty());
+    let s = a.run_summary(run).await.unwrap().unwrap();
+    let p = &s.sites.iter().find(|(n, _)| n == "pingtan").unwrap().1;
+    assert_eq!((p.fetched, p.new, p.unchanged), (2, 1, 1));
+}
+
+/// Claims take attachments first (fetched soon after the page that links them), then the
+/// shallowest; URLs claimed but never fetched are released without an attempt counted.
+#[tokio::test]
+async fn claims_prefer_attachments_and_released_claims_cost_no_attempt() {
+    let (_d, a) = temp_archive().await;
+    let base = "https://www.pingtan.gov.cn/zwgk";
+    a.enqueue(vec![
+        item(&format!("{base}/t1.htm"), FetchKind::Detail, 1),
+        item(&format!("{base}/t2.htm"), FetchKind::Detail, 1),
+        item(&format!("{base}/P1.pdf"), FetchKind::Attachment, 2),
+    ])
+    .await
+    .unwrap();
+    let got = a.claim("pingtan", 2).await.unwrap();
+    let urls: Vec<&str> = got.iter().map(|e| e.url.as_str()).collect();
+    assert_eq!(urls, vec![format!("{base}/P1.pdf").as_str(), format!("{base}/t1.htm").as_str()]);
+    // Finished in the meantime: not released.
+    a.complete(&got[0].url, FrontierState::Done, None).await.unwrap();
+    let released = a.release(got.iter().map(|e| e.url.clone()).collect()).await.unwrap();
+    assert_eq!(released, 1);
+    let again = a.claim("pingtan", 10).await.unwrap();
+    let t1 = again.iter().find(|e| e.url.ends_with("/t1.htm")).expect("t1 pending again");
+    assert_eq!(t1.attempts, 1, "the released claim was not counted");
+    assert_eq!(again.len(), 2);
+}
+
 #[tokio::test]
 async fn known_urls_covers_frontier_and_documents_and_returns_input_strings() {
     let (_d, a) = temp_archive().await;

@@ -35,6 +35,10 @@ async fn cancel_finishes_pages_in_flight_then_the_next_run_resumes() {
     assert!(stored > 0 && stored < reports, "{stored} of {reports}");
     // Nothing claimed is left in progress: it went back to pending or was finished.
     assert_eq!(scalar(s.archive(), "SELECT count(*) FROM frontier WHERE state = 'in_progress'").await, 0);
+    // URLs claimed in advance but never fetched went back without an attempt counted (a crawl
+    // stopped often must not use up a URL's retries).
+    assert!(scalar(s.archive(), "SELECT count(*) FROM frontier WHERE state = 'pending'").await > 0);
+    assert_eq!(scalar(s.archive(), "SELECT count(*) FROM frontier WHERE state = 'pending' AND attempts > 0").await, 0);
 
     let out = runner.run_site("county1", CancelToken::new()).await;
     assert_eq!(out.status, RunStatus::Ok, "{:?}", out.errors);

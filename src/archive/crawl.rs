@@ -8,7 +8,7 @@ use sqlx::{Row, SqliteConnection};
 
 use super::frontier;
 use super::store::{self, PreparedFetch};
-use super::types::{FetchRecord, FrontierItem, FrontierState, StoreOutcome};
+use super::types::{FetchRecord, FrontierItem, FrontierState, StoredCrawl};
 use super::util::{canonical_url, now, Ctx};
 use super::Archive;
 use crate::error::Result;
@@ -23,6 +23,10 @@ impl Archive {
     /// either the result, the "done" mark and the new frontier rows are all committed, or none
     /// is. This is what makes a crawl killed with SIGKILL resume without refetching or
     /// duplicating anything it had finished.
+    ///
+    /// The discovered URLs new to the frontier are claimed for the caller in the same
+    /// transaction and returned ([`StoredCrawl::claimed`]): no separate claim is needed to fetch
+    /// a page's attachments, and a killed crawl hands them back like any claimed URL.
     pub async fn store_crawled(
         &self,
         record: FetchRecord,
@@ -30,16 +34,19 @@ impl Archive {
         state: FrontierState,
         error: Option<String>,
         discovered: Vec<FrontierItem>,
-    ) -> Result<StoreOutcome> {
+    ) -> Result<StoredCrawl> {
         let url = record.url.clone();
         let p = PreparedFetch::new(record, extracted);
         self.writer
             .write(move |c| {
                 Box::pin(async move {
                     let at = now();
-                    let out = store::store_fetch(c, p).await?;
-                    frontier::complete_and_enqueue(c, &url, state, error.as_deref(), discovered, &at).await?;
-                    Ok(out)
+                    let (run, site) = (p.record.run_id, p.record.site.clone());
+                    let (outcome, counters) = store::store_fetch_uncounted(c, p).await?;
+                    let count = run.zip(site.as_deref()).map(|(r, s)| (r, s, counters.as_slice()));
+                    let claimed =
+                        frontier::complete_and_claim(c, &url, state, error.as_deref(), discovered, count, &at).await?;
+                    Ok(StoredCrawl { outcome, claimed })
                 })
             })
             .await

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
-use super::store::{bump, insert_event, Counter};
+use super::store::{bump, bump_sql, insert_event, Counter};
 use super::types::{FetchKind, FrontierEntry, FrontierItem, FrontierState, ListCheck};
 use super::util::{canonical_url, Ctx};
 use crate::error::Result;
@@ -30,36 +30,51 @@ fn items_json(items: &[FrontierItem]) -> String {
     serde_json::Value::Array(rows).to_string()
 }
 
-/// Set `url`'s final state (as [`complete`]) and enqueue `items` (as [`enqueue`]) in one round
-/// trip when they fit one statement. Returns how many items were new.
-pub(crate) async fn complete_and_enqueue(
+/// Set `url`'s final state (as [`complete`]), add one to the run's `counters` (run id, site), and
+/// enqueue `items` already claimed (in progress, one attempt), in one round trip. Returns the
+/// items that were new to the frontier, which the caller now owns: items already known are left
+/// as they are. More items than fit one statement are enqueued as pending instead (and returned
+/// by no one: a later claim takes them).
+pub(crate) async fn complete_and_claim(
     c: &mut SqliteConnection,
     url: &str,
     state: FrontierState,
     error: Option<&str>,
     items: Vec<FrontierItem>,
+    counters: Option<(i64, &str, &[Counter])>,
     at: &str,
-) -> Result<u64> {
-    if items.is_empty() || items.len() > CHUNK {
-        complete(c, url, state, error, at).await?;
-        return enqueue(c, items, at).await;
+) -> Result<Vec<FrontierEntry>> {
+    // Positional parameters, bound in the order they appear (see `bump_sql`).
+    let count = counters.filter(|(_, _, cs)| !cs.is_empty());
+    let mut sql = count.map(|(_, _, cs)| bump_sql(cs)).unwrap_or_default();
+    sql.push_str("UPDATE frontier SET state = ?, last_error = ?, updated_at = ? WHERE url = ?;");
+    let claim = !items.is_empty() && items.len() <= CHUNK;
+    if claim {
+        // json_each keeps the array order, so rowids follow discovery order.
+        sql.push_str(
+            " INSERT INTO frontier (url, site, kind, depth, parent, state, attempts, discovered_at, updated_at, run_id)
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'in_progress', 1, ?, ?, value ->> 5
+             FROM json_each(?) WHERE true ORDER BY key
+             ON CONFLICT (url) DO NOTHING
+             RETURNING rowid AS rid, url, site, kind, depth, parent, state, attempts, last_error, run_id",
+        );
     }
-    // The INSERT runs last, so the result's row count is the enqueue's.
-    let res = sqlx::query(
-        "UPDATE frontier SET state = ?1, last_error = ?2, updated_at = ?3 WHERE url = ?4;
-         INSERT OR IGNORE INTO frontier (url, site, kind, depth, parent, state, discovered_at, updated_at, run_id)
-         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 'pending', ?3, ?3, value ->> 5
-         FROM json_each(?5) ORDER BY key",
-    )
-    .bind(state.as_str())
-    .bind(error)
-    .bind(at)
-    .bind(canonical_url(url))
-    .bind(items_json(&items))
-    .execute(&mut *c)
-    .await
-    .ctx("complete and enqueue")?;
-    Ok(res.rows_affected())
+    let mut q = sqlx::query(&sql);
+    if let Some((run, site, _)) = count {
+        q = q.bind(run).bind(site);
+    }
+    q = q.bind(state.as_str()).bind(error).bind(at).bind(canonical_url(url));
+    if claim {
+        q = q.bind(at).bind(at).bind(items_json(&items));
+    }
+    let rows = q.fetch_all(&mut *c).await.ctx("complete and claim")?;
+    if !claim {
+        enqueue(c, items, at).await?;
+        return Ok(Vec::new());
+    }
+    let mut out: Vec<(i64, FrontierEntry)> = rows.iter().map(|r| (r.get::<i64, _>("rid"), entry(r))).collect();
+    out.sort_by_key(|(rid, _)| *rid);
+    Ok(out.into_iter().map(|(_, e)| e).collect())
 }
 
 /// Insert `items` (canonicalised) as pending unless already known, in the given order, in one
@@ -101,8 +116,11 @@ fn entry(row: &sqlx::sqlite::SqliteRow) -> FrontierEntry {
     }
 }
 
-/// Take up to `n` pending URLs of `site` (shallowest first, then in discovery order) and mark
-/// them in progress.
+/// Take up to `n` pending URLs of `site` and mark them in progress: attachments first (an
+/// attachment is fetched soon after the page that links it, so the two are captured together;
+/// and on a crawl of many sites the cheap attachment fetches are spread between the pages, which
+/// need extraction, instead of all coming at the end), then shallowest first, then in discovery
+/// order.
 pub(crate) async fn claim(
     c: &mut SqliteConnection,
     site: &str,
@@ -112,7 +130,7 @@ pub(crate) async fn claim(
     let rows = sqlx::query(
         "UPDATE frontier SET state = 'in_progress', attempts = attempts + 1, updated_at = ?1
          WHERE rowid IN (SELECT rowid FROM frontier WHERE site = ?2 AND state = 'pending'
-                         ORDER BY depth, rowid LIMIT ?3)
+                         ORDER BY kind = 'attachment' DESC, depth, rowid LIMIT ?3)
          RETURNING rowid AS rid, url, site, kind, depth, parent, state, attempts, last_error, run_id",
     )
     .bind(at)
@@ -121,18 +139,16 @@ pub(crate) async fn claim(
     .fetch_all(&mut *c)
     .await
     .ctx("claim")?;
-    let mut out: Vec<(u32, i64, FrontierEntry)> = rows
+    // RETURNING gives no order: sort as the claim chose.
+    let mut out: Vec<(bool, u32, i64, FrontierEntry)> = rows
         .iter()
         .map(|r| {
-            (
-                r.get::<i64, _>("depth") as u32,
-                r.get::<i64, _>("rid"),
-                entry(r),
-            )
+            let e = entry(r);
+            (e.kind != FetchKind::Attachment, e.depth, r.get::<i64, _>("rid"), e)
         })
         .collect();
-    out.sort_by_key(|(d, rid, _)| (*d, *rid));
-    Ok(out.into_iter().map(|(_, _, e)| e).collect())
+    out.sort_by_key(|(page, d, rid, _)| (*page, *d, *rid));
+    Ok(out.into_iter().map(|(_, _, _, e)| e).collect())
 }
 
 pub(crate) async fn complete(
@@ -152,6 +168,21 @@ pub(crate) async fn complete(
             .await
             .ctx("complete")?;
     Ok(res.rows_affected() > 0)
+}
+
+/// Give claimed URLs that were never fetched back: pending again, their claim not counted as an
+/// attempt. Only URLs still in progress are touched. Returns how many.
+pub(crate) async fn release(c: &mut SqliteConnection, urls: &[String], at: &str) -> Result<u64> {
+    let res = sqlx::query(
+        "UPDATE frontier SET state = 'pending', attempts = max(attempts - 1, 0), updated_at = ?2
+         WHERE state = 'in_progress' AND url IN (SELECT value FROM json_each(?1))",
+    )
+    .bind(serde_json::to_string(&urls.iter().map(|u| canonical_url(u)).collect::<Vec<_>>()).expect("strings serialise"))
+    .bind(at)
+    .execute(&mut *c)
+    .await
+    .ctx("release claimed")?;
+    Ok(res.rows_affected())
 }
 
 pub(crate) async fn reset_in_progress(

@@ -240,7 +240,8 @@ impl Archive {
             .await
     }
 
-    /// Take up to `n` pending URLs of `site`, shallowest first, and mark them in progress.
+    /// Take up to `n` pending URLs of `site` and mark them in progress: attachments first, then
+    /// shallowest first, then in discovery order.
     pub async fn claim(&self, site: &str, n: u32) -> Result<Vec<FrontierEntry>> {
         let site = site.to_string();
         self.writer
@@ -263,6 +264,18 @@ impl Archive {
                     frontier::complete(c, &url, state, error.as_deref(), &now()).await
                 })
             })
+            .await
+    }
+
+    /// Give back claimed URLs that were not fetched (the crawl stopped first): pending again,
+    /// without counting the claim as an attempt. URLs no longer in progress are left alone.
+    /// Returns how many were released.
+    pub async fn release(&self, urls: Vec<String>) -> Result<u64> {
+        if urls.is_empty() {
+            return Ok(0);
+        }
+        self.writer
+            .write(move |c| Box::pin(async move { frontier::release(c, &urls, &now()).await }))
             .await
     }
 

@@ -8,7 +8,7 @@ use super::types::{Change, DocChange, FetchKind, FetchOutcome, FetchRecord, Stor
 use super::util::{
     canonical_url, content_hash, disposition_filename, extension, ts, Ctx, PreparedBlob,
 };
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::extract::Extracted;
 use crate::facts::FactSet;
 
@@ -96,6 +96,24 @@ pub(crate) async fn bump(
     bump_all(c, run_id, site, &[counter]).await
 }
 
+/// The statement adding one to each of `counters`, with two positional parameters (run id, site),
+/// to run with other statements of a job.
+///
+/// Statements sharing one query string use positional `?` parameters bound in order: sqlx binds
+/// `?NNN` to the NNNth value of the whole query, but it also binds every number a statement
+/// skips from a running count, and stops binding at the first that runs past the values, so a
+/// later statement's numbered parameters can be left NULL without an error.
+pub(crate) fn bump_sql(counters: &[Counter]) -> String {
+    let cols: Vec<&str> = counters.iter().map(|c| c.column()).collect();
+    format!(
+        "INSERT INTO run_sites (run_id, site, {}) VALUES (?, ?, {})
+         ON CONFLICT (run_id, site) DO UPDATE SET {};",
+        cols.join(", "),
+        vec!["1"; cols.len()].join(", "),
+        cols.iter().map(|c| format!("{c} = {c} + 1")).collect::<Vec<_>>().join(", ")
+    )
+}
+
 /// Add one to each of several counters in one statement.
 pub(crate) async fn bump_all(
     c: &mut SqliteConnection,
@@ -109,17 +127,7 @@ pub(crate) async fn bump_all(
     if counters.is_empty() {
         return Ok(());
     }
-    let cols: Vec<&str> = counters.iter().map(|c| c.column()).collect();
-    let sql = format!(
-        "INSERT INTO run_sites (run_id, site, {}) VALUES (?, ?, {})
-         ON CONFLICT (run_id, site) DO UPDATE SET {}",
-        cols.join(", "),
-        vec!["1"; cols.len()].join(", "),
-        cols.iter()
-            .map(|c| format!("{c} = {c} + 1"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    let sql = bump_sql(counters);
     sqlx::query(&sql)
         .bind(run_id)
         .bind(site)
@@ -130,11 +138,23 @@ pub(crate) async fn bump_all(
 }
 
 /// The whole of `store_fetch`: response + blob + document/version/tables/FTS or takedown or
-/// attachment link, one unit.
+/// attachment link, and the run's counters, one unit.
 pub(crate) async fn store_fetch(
     c: &mut SqliteConnection,
     p: PreparedFetch,
 ) -> Result<StoreOutcome> {
+    let (run_id, site) = (p.record.run_id, p.record.site.clone());
+    let (out, counters) = store_fetch_uncounted(c, p).await?;
+    bump_all(c, run_id, site.as_deref(), &counters).await?;
+    Ok(out)
+}
+
+/// [`store_fetch`] without the run counters: returns the counters to add (with [`bump_sql`], in
+/// the caller's next statement).
+pub(crate) async fn store_fetch_uncounted(
+    c: &mut SqliteConnection,
+    p: PreparedFetch,
+) -> Result<(StoreOutcome, Vec<Counter>)> {
     let r = &p.record;
     let at = ts(r.fetched_at);
     let headers = serde_json::to_string(&r.headers).expect("strings serialise");
@@ -224,8 +244,7 @@ pub(crate) async fn store_fetch(
         }
         _ => {}
     }
-    bump_all(c, r.run_id, site, &counters).await?;
-    Ok(out)
+    Ok((out, counters))
 }
 
 /// Create or refresh the document at `url` and give it a new version if `hash` differs from the
@@ -242,57 +261,43 @@ pub(crate) async fn upsert_document(
     facts: &FactSet,
     source: &str,
 ) -> Result<DocChange> {
-    let existing = sqlx::query(
-        "SELECT d.id, d.current_version, d.taken_down_at, v.content_hash
-         FROM documents d LEFT JOIN versions v ON v.id = d.current_version WHERE d.url = ?",
+    // Find or create the document, and (a crawl's sighting) move its last-seen date and clear a
+    // takedown: one round trip. The SELECT reads the row before the UPDATE changes it; `changes()`
+    // there is the INSERT's (1 = created now). All rows are fetched: sqlx stops running a
+    // statement string's later statements once `fetch_one`'s single row is in.
+    let rows = sqlx::query(
+        "INSERT INTO documents (site, url, first_seen, last_seen) VALUES (?, ?, ?, ?) ON CONFLICT (url) DO NOTHING;
+         SELECT d.id, d.current_version, d.taken_down_at, v.content_hash, changes()
+         FROM documents d LEFT JOIN versions v ON v.id = d.current_version WHERE d.url = ?;
+         UPDATE documents SET last_seen = max(last_seen, ?), first_seen = min(first_seen, ?),
+             taken_down_at = NULL, taken_down_reason = NULL WHERE url = ? AND ?",
     )
+    .bind(site)
     .bind(url)
-    .fetch_optional(&mut *c)
+    .bind(at)
+    .bind(at)
+    .bind(url)
+    .bind(at)
+    .bind(at)
+    .bind(url)
+    .bind(source == "crawl")
+    .fetch_all(&mut *c)
     .await
-    .ctx("find document")?;
-
+    .ctx("find or insert document")?;
+    let row = rows.first().ok_or_else(|| Error::Other(format!("archive: no document row for {url} after inserting it")))?;
+    let document_id: i64 = row.get(0);
     // A document created here has no facts rows yet: nothing to delete before inserting.
-    let fresh = existing.is_none();
-    let (document_id, current, revived) = match existing {
-        None => {
-            let id: i64 = sqlx::query(
-                "INSERT INTO documents (site, url, first_seen, last_seen) VALUES (?, ?, ?, ?) RETURNING id",
-            )
-            .bind(site)
-            .bind(url)
-            .bind(at)
-            .bind(at)
-            .fetch_one(&mut *c)
-            .await
-            .ctx("insert document")?
-            .get(0);
-            (id, None, false)
-        }
-        Some(row) => {
-            let id: i64 = row.get(0);
-            let current: Option<(i64, String)> = row
-                .get::<Option<i64>, _>(1)
-                .zip(row.get::<Option<String>, _>(3));
-            let was_down = row.get::<Option<String>, _>(2).is_some();
-            // A re-extraction is not a sighting: only crawls move last_seen or revive.
-            if source == "crawl" {
-                sqlx::query(
-                    "UPDATE documents SET last_seen = max(last_seen, ?1), first_seen = min(first_seen, ?1),
-                         taken_down_at = NULL, taken_down_reason = NULL WHERE id = ?2",
-                )
-                .bind(at)
-                .bind(id)
-                .execute(&mut *c)
-                .await
-                .ctx("update document")?;
-                if was_down {
-                    insert_event(c, id, "back", at, None, Some("fetched again"), None, None)
-                        .await?;
-                }
-            }
-            (id, current, was_down && source == "crawl")
-        }
+    let fresh = row.get::<i64, _>(4) > 0;
+    let current: Option<(i64, String)> = if fresh {
+        None
+    } else {
+        row.get::<Option<i64>, _>(1).zip(row.get::<Option<String>, _>(3))
     };
+    // A re-extraction is not a sighting: only crawls move last_seen or revive.
+    let revived = !fresh && source == "crawl" && row.get::<Option<String>, _>(2).is_some();
+    if revived {
+        insert_event(c, document_id, "back", at, None, Some("fetched again"), None, None).await?;
+    }
 
     if let Some((vid, h)) = &current {
         if h == hash {
@@ -309,28 +314,10 @@ pub(crate) async fn upsert_document(
             });
         }
     }
-    let version_id = insert_version(c, document_id, response_id, at, e, hash, source).await?;
-    if let Some((old, _)) = current {
-        super::writer::unindex_later(c, old).await?;
+    if let Some((old, _)) = &current {
+        super::writer::unindex_later(c, *old).await?;
     }
-    // Tables, cells, the search-index entry (written once per writer batch, see writer.rs) and
-    // the current-version pointer: one round trip whatever the number of tables.
-    let (tables, cells) = tables_json(e);
-    sqlx::query(concat!(
-        "INSERT INTO doc_tables (version_id, table_index, n_rows, n_cols)
-             SELECT ?1, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?2);
-         INSERT INTO table_cells (version_id, table_index, row_index, col_index, value)
-             SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?3);
-         UPDATE documents SET current_version = ?1 WHERE id = ?4; ",
-        index_later_sql!()
-    ))
-    .bind(version_id)
-    .bind(tables)
-    .bind(cells)
-    .bind(document_id)
-    .execute(&mut *c)
-    .await
-    .ctx("insert tables, index version")?;
+    let version_id = insert_version(c, document_id, response_id, at, e, hash, source).await?;
     upsert_attachments(c, document_id, e, at).await?;
     store_report_facts(c, document_id, e.report_year, facts, fresh).await?;
     let change = if current.is_some() {
@@ -372,6 +359,9 @@ async fn store_report_facts(
     }
 }
 
+/// Insert a new version of the document and make it current, with its tables and cells, and
+/// queue its search-index entry (written once per writer batch, see writer.rs): one round trip
+/// whatever the number of tables. Returns the version id.
 async fn insert_version(
     c: &mut SqliteConnection,
     document_id: i64,
@@ -381,14 +371,25 @@ async fn insert_version(
     hash: &str,
     source: &str,
 ) -> Result<i64> {
-    let version_id: i64 = sqlx::query(
+    let (tables, cells) = tables_json(e);
+    // The new version's id is read back from the document (last_insert_rowid() right after the
+    // INSERT); the row-returning SELECT comes last (see `upsert_document`). Positional parameters
+    // only, bound in order (see `bump_sql`).
+    let rows = sqlx::query(concat!(
         "INSERT INTO versions (document_id, seq, content_hash, response_id, created_at, source, title, text,
              published_at, written_at, publisher, index_no, doc_no, category, validity, report_year,
              attachments, encoding_label, encoding_source, encoding_had_errors, warnings)
-         VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM versions WHERE document_id = ?1),
-                 ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
-         RETURNING id",
-    )
+         VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM versions WHERE document_id = ?),
+                 ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+         UPDATE documents SET current_version = last_insert_rowid() WHERE id = ?;
+         INSERT INTO doc_tables (version_id, table_index, n_rows, n_cols)
+             SELECT d.current_version, value ->> 0, value ->> 1, value ->> 2 FROM documents d, json_each(?) WHERE d.id = ?;
+         INSERT INTO table_cells (version_id, table_index, row_index, col_index, value)
+             SELECT d.current_version, value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM documents d, json_each(?) WHERE d.id = ?; ",
+        index_later_sql!(),
+        " SELECT current_version FROM documents WHERE id = ?"
+    ))
+    .bind(document_id)
     .bind(document_id)
     .bind(hash)
     .bind(response_id)
@@ -409,11 +410,20 @@ async fn insert_version(
     .bind(serde_json::to_value(e.encoding.source).ok().and_then(|v| v.as_str().map(str::to_string)))
     .bind(e.encoding.had_errors)
     .bind(serde_json::to_string(&e.warnings).expect("strings serialise"))
-    .fetch_one(&mut *c)
+    .bind(document_id)
+    .bind(tables)
+    .bind(document_id)
+    .bind(cells)
+    .bind(document_id)
+    .bind(document_id)
+    .bind(document_id)
+    .fetch_all(&mut *c)
     .await
-    .ctx("insert version")?
-    .get(0);
-
+    .ctx("insert version and tables")?;
+    let version_id = rows
+        .first()
+        .and_then(|r| r.get::<Option<i64>, _>(0))
+        .ok_or_else(|| Error::Other(format!("archive: no current version for document {document_id} after inserting it")))?;
     Ok(version_id)
 }
 

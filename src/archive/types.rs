@@ -189,6 +189,16 @@ pub struct StoreOutcome {
     pub attachments_linked: u64,
 }
 
+/// What [`crate::archive::Archive::store_crawled`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCrawl {
+    /// The fetch, as [`crate::archive::Archive::store_fetch`] would report it.
+    pub outcome: StoreOutcome,
+    /// The discovered URLs that were new to the frontier, claimed for the caller (in progress,
+    /// one attempt): the crawl fetches them next, or releases them.
+    pub claimed: Vec<FrontierEntry>,
+}
+
 /// A URL to put in the frontier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrontierItem {

@@ -153,11 +153,12 @@ macro_rules! flush_sql {
     };
 }
 
-/// SQL that queues the search-index entry of the version `?1` (now the current version of its
-/// document), to be written before the batch commits; run with other statements of the job.
+/// SQL that queues the search-index entry of the current version of the document whose id is the
+/// statement's one positional parameter, to be written before the batch commits; run with other
+/// statements of the job.
 macro_rules! index_later_sql {
     () => {
-        "INSERT OR REPLACE INTO temp.search_pending (version_id, op) VALUES (?1, 'insert');"
+        "INSERT OR REPLACE INTO temp.search_pending (version_id, op) SELECT current_version, 'insert' FROM documents WHERE id = ?;"
     };
 }
 pub(crate) use index_later_sql;

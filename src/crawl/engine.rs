@@ -14,7 +14,8 @@ use crate::fetch::Fetcher;
 use crate::site::Site;
 
 use super::progress::Progress;
-use super::{items, lists, CrawlOptions, CrawlReport, ListReport, SiteReport};
+use super::dispatch::{Dispatcher, Next};
+use super::{lists, CrawlOptions, CrawlReport, ListReport, SiteReport};
 
 /// Frontier URLs a site's failed fetches are retried up to (over runs).
 const MAX_ATTEMPTS: u32 = 3;
@@ -39,9 +40,18 @@ pub(crate) struct SiteCtx {
     pub run_id: i64,
     pub opts: CrawlOptions,
     pub progress: Progress,
-    /// New frontier work (from the list walkers).
+    /// New frontier work (from the list walkers), or a fetch finished (room at the host).
     pub notify: Notify,
     pub pages: AtomicU64,
+    /// Frontier URLs page tasks claimed for the dispatcher to start (a stored page's new
+    /// attachments, see [`crate::archive::Archive::store_crawled`]).
+    pub handoff: Mutex<Vec<crate::archive::FrontierEntry>>,
+    /// Enqueues by the list walkers so far: the dispatcher asks a drained frontier again only
+    /// after this changed.
+    pub enqueued: AtomicU64,
+    /// Claimed frontier URLs whose fetch has not finished (queued at the host or under way):
+    /// what keeps the host busy. Pages being extracted or stored no longer count.
+    pub unfetched: AtomicU32,
     pub missing: AtomicU64,
     pub blocked_in_a_row: AtomicU32,
     blocked: AtomicBool,
@@ -145,6 +155,9 @@ impl Crawler {
                 progress: progress.clone(),
                 notify: Notify::new(),
                 pages: AtomicU64::new(0),
+                unfetched: AtomicU32::new(0),
+                handoff: Mutex::new(Vec::new()),
+                enqueued: AtomicU64::new(0),
                 missing: AtomicU64::new(0),
                 blocked_in_a_row: AtomicU32::new(0),
                 blocked: AtomicBool::new(false),
@@ -178,15 +191,6 @@ impl Crawler {
     }
 }
 
-/// Frontier URLs a site keeps claimed and queued at its host(s): with concurrency `c`, up to
-/// `2c + 2` and never fewer than `c + 1`, so the host's rate is the only limit. The queue is
-/// refilled when half empty, at least `c + 1` URLs per claim: each claim is a job of the
-/// archive's one writer. (Queued fetches still go out after the site turns out to be blocking,
-/// so the width also bounds the requests a WAF sees after the third challenge.)
-fn dispatch_width(concurrency: usize) -> u32 {
-    (concurrency.max(1) * 2 + 2) as u32
-}
-
 /// One site: list walkers plus the frontier dispatcher, until both are done.
 async fn crawl_site(ctx: Arc<SiteCtx>) -> SiteReport {
     let site = ctx.site.name.clone();
@@ -205,33 +209,19 @@ async fn crawl_site(ctx: Arc<SiteCtx>) -> SiteReport {
         walkers.spawn(async move { lists::walk(&c, i).await });
     }
     let mut lists_done: Vec<ListReport> = Vec::new();
-    let width = dispatch_width(ctx.site.concurrency);
-    let mut inflight: JoinSet<()> = JoinSet::new();
-    let mut drained = false;
+    let mut d = Dispatcher::new(ctx.site.concurrency);
     loop {
-        // Claims are writer jobs: refill in batches (at half the width), not one per finished page.
-        if !ctx.stopping() && (inflight.len() as u32) <= width / 2 {
-            match ctx.archive.claim(&site, width - inflight.len() as u32).await {
-                Ok(batch) => {
-                    drained = batch.is_empty();
-                    for entry in batch {
-                        let c = ctx.clone();
-                        inflight.spawn(async move { items::process(&c, entry).await });
-                    }
-                }
-                Err(e) => {
-                    ctx.error(None, format!("archive: {e}")).await;
-                    drained = true;
-                }
+        d.fill(&ctx).await;
+        if walkers.is_empty() {
+            match d.next(&ctx) {
+                Next::Done => break,
+                Next::Fill => continue,
+                Next::Wait => {}
             }
-        }
-        let idle = inflight.is_empty() && walkers.is_empty();
-        if idle && (drained || ctx.stopping()) {
-            break;
         }
         let cancel = ctx.opts.cancel.clone();
         tokio::select! {
-            Some(r) = inflight.join_next(), if !inflight.is_empty() => {
+            Some(r) = d.inflight.join_next(), if !d.inflight.is_empty() => {
                 if let Err(e) = r {
                     ctx.error(None, format!("page task failed: {e}")).await;
                 }

@@ -187,12 +187,25 @@ pub(crate) fn attachment_items(e: &Extracted, base: &str, site: &str, depth: u32
     out
 }
 
-/// Fetch and store one claimed frontier URL. Never fails: problems are recorded as run errors.
+/// Counts a claimed URL as unfetched ([`SiteCtx::unfetched`]) until dropped, and then wakes the
+/// site's dispatcher to top the host's queue up.
+struct Unfetched<'a>(&'a SiteCtx);
+
+impl Drop for Unfetched<'_> {
+    fn drop(&mut self) {
+        self.0.unfetched.fetch_sub(1, Ordering::SeqCst);
+        self.0.notify.notify_one();
+    }
+}
+
+/// Fetch and store one claimed frontier URL (counted in `ctx.unfetched` by the dispatcher until
+/// its fetch is over). Never fails: problems are recorded as run errors.
 pub(crate) async fn process(ctx: &SiteCtx, entry: FrontierEntry) {
+    let unfetched = Unfetched(ctx);
     let site = &ctx.site.name;
     if ctx.stopping() {
         // Claimed but not started: leave it for the next run.
-        if let Err(e) = ctx.archive.complete(&entry.url, FrontierState::Pending, None).await {
+        if let Err(e) = ctx.archive.release(vec![entry.url.clone()]).await {
             ctx.error(Some(&entry.url), format!("archive: {e}")).await;
         }
         return;
@@ -206,6 +219,7 @@ pub(crate) async fn process(ctx: &SiteCtx, entry: FrontierEntry) {
         req = req.header("Referer", p.clone());
     }
     let fetched = ctx.fetcher.fetch(&req).await;
+    drop(unfetched);
     ctx.pages.fetch_add(1, Ordering::Relaxed);
     let f = match fetched {
         Ok(f) => f,
@@ -254,8 +268,14 @@ pub(crate) async fn process(ctx: &SiteCtx, entry: FrontierEntry) {
         }
     };
     let stored = ctx.archive.store_crawled(rec, extracted, state, error.clone(), discovered).await;
+    if let Ok(s) = &stored {
+        if !s.claimed.is_empty() {
+            ctx.handoff.lock().expect("handoff lock").extend(s.claimed.iter().cloned());
+            ctx.notify.notify_one();
+        }
+    }
     let what = match (&stored, what.is_empty()) {
-        (Ok(o), true) => o.document.map(|d| format!("{:?}", d.change).to_lowercase()).unwrap_or_else(|| "stored".into()),
+        (Ok(s), true) => s.outcome.document.map(|d| format!("{:?}", d.change).to_lowercase()).unwrap_or_else(|| "stored".into()),
         (Ok(_), false) => what,
         (Err(e), _) => format!("archive error: {e}"),
     };

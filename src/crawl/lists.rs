@@ -203,6 +203,7 @@ pub(crate) async fn walk(ctx: &SiteCtx, idx: usize) -> ListReport {
             Ok(n) => {
                 report.new_items += n as u32;
                 ctx.progress.add_work(&site, n);
+                ctx.enqueued.fetch_add(1, Ordering::SeqCst);
                 ctx.notify.notify_one();
             }
             Err(e) => ctx.error(Some(req.url.as_str()), format!("archive: {e}")).await,

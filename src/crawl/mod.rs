@@ -6,10 +6,10 @@
 //!                                              │  page count → further pages (TRS index_N,
 //!                                              │  Hanweb dataproxy windows, 下一页); items
 //!                                              │  filtered (keep/skip, --since) and enqueued
-//!                                              └─ dispatcher: claims pending frontier URLs and
-//!                                                 keeps `concurrency + 1` to `concurrency × 2 + 2`
-//!                                                 fetches queued at the host, so the host's rate
-//!                                                 is the only limit
+//!                                              └─ dispatcher: claims pending frontier URLs in
+//!                                                 batches and keeps `concurrency × 2 + 2`
+//!                                                 fetches started at the host, so the host's
+//!                                                 rate is the only limit (crawl/dispatch.rs)
 //! ```
 //!
 //! * Politeness is the fetcher's job ([`crate::fetch::Fetcher`]: per-host rate, concurrency,
@@ -24,6 +24,7 @@
 //! * Blocked (WAF/challenge) and gone answers are recorded, never stored as documents.
 
 pub mod capture;
+mod dispatch;
 mod engine;
 mod items;
 mod lists;
