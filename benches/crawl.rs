@@ -89,6 +89,18 @@ fn mock_child(p: &Params) {
     std::io::stdout().flush().unwrap();
     let _ = std::io::stdin().read_to_end(&mut Vec::new());
     let per_host: Vec<usize> = (0..p.sites).map(|i| mock.hits_for(i).len()).collect();
+    if let Some(path) = std::env::var_os("NIANBAO_BENCH_HITS") {
+        // Every request as `site seconds target`, for a look at where a host waited.
+        let t0 = (0..p.sites).flat_map(|i| mock.hits_for(i)).map(|h| h.at).min();
+        let mut out = String::new();
+        for i in 0..p.sites {
+            for h in mock.hits_for(i) {
+                let s = t0.map_or(0.0, |t| (h.at - t).as_secs_f64());
+                out.push_str(&format!("{i} {s:.4} {}\n", h.target));
+            }
+        }
+        std::fs::write(path, out).expect("hits file");
+    }
     println!("REQUESTS {} {}", per_host.iter().sum::<usize>(), per_host.iter().max().copied().unwrap_or(0));
     let mut worst: Option<(Duration, String)> = None;
     for i in 0..p.sites {
