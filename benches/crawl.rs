@@ -14,7 +14,8 @@
 //! ```
 //! Options: `--sites N`, `--docs M`, `--rate R`, `--per-page P` (or `NIANBAO_BENCH_SITES`,
 //! `NIANBAO_BENCH_DOCS`, `NIANBAO_BENCH_RATE`, `NIANBAO_BENCH_PER_PAGE`); `NIANBAO_BENCH_DB=path`
-//! keeps the archive there instead of in a temporary directory.
+//! keeps the archive there instead of in a temporary directory; `NIANBAO_BENCH_HITS=path` writes
+//! every request the mock saw as `site seconds target` lines, to see where a host waited.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
