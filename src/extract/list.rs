@@ -164,9 +164,10 @@ pub fn parse_list(html: &str, page_url: &Url, rule: Option<&ListRule>) -> ListPa
     finish(page, found, rule)
 }
 
-/// Parse a Hanweb `dataproxy.jsp` answer (`<datastore><totalrecord>…<recordset><record>
-/// <![CDATA[<li>…</li>]]></record>…`), with or without `<recordset>`. `base` resolves the
-/// records' relative links (the column page URL or the proxy URL).
+/// Parse a Hanweb `dataproxy.jsp` answer
+/// (`<datastore><totalrecord>…<recordset><record><![CDATA[<li>…</li>]]></record>…`), with or
+/// without `<recordset>`. `base` resolves the records' relative links (the column page URL or the
+/// proxy URL).
 pub fn parse_dataproxy(xml: &str, base: &Url, rule: Option<&ListRule>) -> ListPage {
     let mut page = ListPage::default();
     let store = hanweb::parse_datastores(xml);

@@ -1,6 +1,6 @@
 //! Metadata: the standard government `<meta>` tags, dates, the report year, and the
 //! label/value grammar of the 索引号/发布机构/… metadata block (the block itself is found by
-//! [`super::metablock`]).
+//! `extract::metablock`).
 
 use std::sync::LazyLock;
 

@@ -93,7 +93,7 @@ pub fn tls_ca_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, Stri
 
 /// Install rustls's `ring` crypto provider as the process default, once (reqwest is built without
 /// a provider of its own). Called before any client is built; call it yourself before building a
-/// `reqwest::Client` outside [`Clients`].
+/// `reqwest::Client` outside nianbao's fetcher.
 pub fn install_tls_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
