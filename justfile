@@ -16,3 +16,7 @@ verify *ARGS:
 # Crawl the sites in sites/ into the archive (`--site NAME`, `--max-pages N`, `--since YEAR`).
 crawl *ARGS:
     cargo run --locked --release -- crawl {{ARGS}}
+
+# Serve the bundled fixture pages on 127.0.0.1 and capture them into a fresh archive (`--out FILE`).
+demo *ARGS:
+    cargo run --locked --release -- demo {{ARGS}}

@@ -50,6 +50,16 @@ pub enum Command {
     Sites(SitesArgs),
     /// Write a self-contained HTML report: coverage, last runs, blocked sites, broken rules.
     Report(ReportArgs),
+    /// Serve the fixture pages bundled with sites/ on 127.0.0.1 and capture them into a fresh
+    /// archive: the whole flow, without touching a government server.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The new archive (default: demo-<date-time>.db beside --archive). Must not exist.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

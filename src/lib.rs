@@ -10,6 +10,7 @@ pub mod cli;
 pub mod cmd;
 pub mod crawl;
 pub mod decode;
+pub mod demo;
 pub mod error;
 pub mod export;
 pub mod extract;

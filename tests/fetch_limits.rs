@@ -93,6 +93,31 @@ async fn hanweb_dataproxy_post_returns_the_requested_window() {
     assert!(!xml.contains(&mock.site(0).docs[30].path));
 }
 
+/// The fetcher-wide proxy (`FetchConfig::proxy`, what `nianbao demo` relies on to keep every
+/// request on 127.0.0.1) carries requests of sites without a proxy of their own and of hosts no
+/// rule names; a site's own proxy still wins.
+#[tokio::test]
+async fn the_default_proxy_carries_every_request_without_a_site_proxy() {
+    let mock = MockServer::builder().sites(2).start().await;
+    let other = MockServer::builder().sites(1).start().await;
+    let mut config = mock.fetch_config();
+    config.proxy = Some(format!("http://{}", mock.addr()));
+    let fetcher = Fetcher::new(config).unwrap();
+    let mut own = mock.rule(1);
+    own.proxy = Some(format!("http://{}", other.addr()));
+    fetcher.add_site(&mock.rule(0)).unwrap();
+    fetcher.add_site(&own).unwrap();
+    fetcher.fetch(&Request::get(mock.url(0, LIST)).site("county1")).await.unwrap();
+    assert!(!mock.hits_for(0).is_empty() && mock.hits_for(0).iter().all(|h| h.via_proxy), "a site without a proxy");
+    // No rule: the URL's host is only known to the proxy (it resolves nothing itself).
+    let unruled = format!("http://{}{LIST}", mock.site(0).host);
+    fetcher.fetch(&Request::get(unruled)).await.unwrap();
+    assert!(mock.hits_for(0).iter().all(|h| h.via_proxy));
+    fetcher.fetch(&Request::get(mock.url(1, LIST)).site("county2")).await.unwrap();
+    assert!(mock.hits_for(1).is_empty(), "county2 went through its own proxy, not the default");
+    assert_eq!(fetcher.client_key(&Request::get("http://x.gov.cn/")).proxy, Some(format!("http://{}", mock.addr())));
+}
+
 #[tokio::test]
 async fn a_site_proxy_is_used_and_bad_proxies_are_reported_by_site() {
     let mock = MockServer::builder().sites(2).start().await;

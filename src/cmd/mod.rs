@@ -6,6 +6,7 @@ use crate::cli::{Cli, Command};
 
 pub mod capture;
 pub mod crawl;
+pub mod demo;
 pub mod export;
 pub mod extract;
 pub mod reextract;
@@ -61,6 +62,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Reextract(a) => reextract::run(&g, a),
         Command::Sites(a) => sites::run(&g, a),
         Command::Report(a) => report::run(&g, a),
+        Command::Demo(a) => demo::run(&g, a),
     }
 }
 

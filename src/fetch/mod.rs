@@ -91,6 +91,9 @@ pub struct FetchConfig {
     /// DNS overrides (`host → address`): pinned servers, and tests mapping real-looking host
     /// names to 127.0.0.1.
     pub resolve: Vec<(String, SocketAddr)>,
+    /// Proxy for every request whose site rule names none (`http://`, `https://`, `socks5://`,
+    /// `socks5h://`): an institution's outgoing proxy, or `nianbao demo`'s local server.
+    pub proxy: Option<String>,
 }
 
 impl Default for FetchConfig {
@@ -114,6 +117,7 @@ impl Default for FetchConfig {
             default_rate: Rate { requests: 1, per: Duration::from_secs(2) },
             default_concurrency: 1,
             resolve: Vec::new(),
+            proxy: None,
         }
     }
 }
@@ -267,7 +271,8 @@ impl Fetcher {
     /// site).
     /// Registering the same site again replaces its settings for hosts not yet used.
     pub fn add_site(&self, site: &Site) -> Result<(), FetchError> {
-        let key = ClientKey { proxy: site.proxy.clone(), legacy_tls: site.legacy_tls, tls_ca: site.tls_ca.clone() };
+        let proxy = site.proxy.clone().or_else(|| self.inner.config.proxy.clone());
+        let key = ClientKey { proxy, legacy_tls: site.legacy_tls, tls_ca: site.tls_ca.clone() };
         self.inner.clients.get(&key, &self.inner.config, &site.name)?;
         let policy = HostPolicy {
             interval: HostPolicy::interval_of(site.rate),
@@ -307,7 +312,7 @@ impl Fetcher {
         req.site
             .as_deref()
             .and_then(|s| self.inner.sites.lock().expect("sites lock").get(s).map(|p| p.client.clone()))
-            .unwrap_or_default()
+            .unwrap_or_else(|| ClientKey { proxy: self.inner.config.proxy.clone(), ..ClientKey::default() })
     }
 
     /// Number of distinct HTTP clients built (one per proxy/legacy-TLS combination).
