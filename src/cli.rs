@@ -57,7 +57,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// The new archive (default: demo-<date-time>.db beside --archive). Must not exist.
+    /// The new archive (default: `demo-DATE-TIME.db` beside --archive). Must not exist.
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
