@@ -123,3 +123,45 @@ async fn the_command_prints_what_it_captured_and_where() {
     assert!(stdout.contains(&format!("report year {}", doc.year)), "{stdout}");
     assert!(stdout.contains("attachment") && stdout.contains("bytes"), "{stdout}");
 }
+
+/// `NIANBAO_PROXY` sends every request through the given proxy (here the mock itself, which
+/// then sees absolute-form targets; no `NIANBAO_RESOLVE`: the host is only known to the proxy);
+/// a proxy nianbao cannot use is a configuration error (exit 2) naming the variable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nianbao_proxy_carries_every_request() {
+    let mock = MockServer::builder().rate(50, Duration::from_secs(1)).docs_per_site(2).per_page(2).style(Style::NextLink).start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let doc = mock.site(0).docs[0].clone();
+    let url = format!("http://{}{}", mock.site(0).host, doc.path);
+    let proxy = format!("http://{}", mock.addr());
+    let run = move |proxy: String| {
+        let (db, sites) = (dir.path().join("a.db"), dir.path().join("no-sites"));
+        let url = url.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                Command::new(env!("CARGO_BIN_EXE_nianbao"))
+                    .arg("--archive")
+                    .arg(&db)
+                    .arg("--sites-dir")
+                    .arg(sites)
+                    .args(["capture", &url])
+                    .env("NIANBAO_PROXY", proxy)
+                    .env_remove("NIANBAO_RESOLVE")
+                    .output()
+                    .unwrap()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let out = run(proxy).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let hits = mock.hits_for(0);
+    assert!(hits.iter().any(|h| h.target == doc.path), "{hits:?}");
+    assert!(hits.iter().all(|h| h.via_proxy), "every request through the proxy: {hits:?}");
+
+    let bad = run("ftp://proxy.example.org:21".into()).await;
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("NIANBAO_PROXY=ftp://proxy.example.org:21") && err.contains("unsupported scheme"), "{err}");
+}

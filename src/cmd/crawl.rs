@@ -22,6 +22,9 @@ use crate::site::{Site, SiteSet};
 pub const RESOLVE_ENV: &str = "NIANBAO_RESOLVE";
 /// Environment variable naming how a webmaster reaches the operator (sent in the User-Agent).
 pub const CONTACT_ENV: &str = "NIANBAO_CONTACT";
+/// Environment variable with the proxy for every request whose site rule names none
+/// (`http://`, `https://`, `socks5://` or `socks5h://`): an institution's outgoing proxy.
+pub const PROXY_ENV: &str = "NIANBAO_PROXY";
 
 /// Parse `host=ip:port,host2=ip:port`.
 pub fn parse_resolve(spec: &str) -> anyhow::Result<Vec<(String, SocketAddr)>> {
@@ -37,7 +40,7 @@ pub fn parse_resolve(spec: &str) -> anyhow::Result<Vec<(String, SocketAddr)>> {
 }
 
 /// The fetch settings of the commands that fetch (`crawl`, `capture`, `schedule`): defaults,
-/// plus the contact and resolve overrides from the environment.
+/// plus the contact, resolve and proxy settings from the environment.
 pub fn fetch_config() -> anyhow::Result<FetchConfig> {
     let mut config = FetchConfig::default();
     if let Ok(contact) = std::env::var(CONTACT_ENV) {
@@ -45,6 +48,16 @@ pub fn fetch_config() -> anyhow::Result<FetchConfig> {
     }
     if let Ok(spec) = std::env::var(RESOLVE_ENV) {
         config.resolve = parse_resolve(&spec)?;
+    }
+    if let Some(proxy) = std::env::var(PROXY_ENV).ok().filter(|p| !p.trim().is_empty()) {
+        if let Err(e) = crate::fetch::check_proxy(proxy.trim(), PROXY_ENV) {
+            let why = match e {
+                crate::fetch::FetchError::Proxy { message, .. } => message,
+                other => other.to_string(),
+            };
+            bail!("{PROXY_ENV}={proxy}: {why}");
+        }
+        config.proxy = Some(proxy.trim().to_string());
     }
     Ok(config)
 }
