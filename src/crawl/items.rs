@@ -267,10 +267,11 @@ pub(crate) async fn process(ctx: &SiteCtx, entry: FrontierEntry) {
             (Some(e), FrontierState::Done, None, items, String::new())
         }
     };
-    let stored = ctx.archive.store_crawled(rec, extracted, state, error.clone(), discovered).await;
-    if let Ok(s) = &stored {
-        if !s.claimed.is_empty() {
-            ctx.handoff.lock().expect("handoff lock").extend(s.claimed.iter().cloned());
+    let mut stored = ctx.archive.store_crawled(rec, extracted, state, error.clone(), discovered).await;
+    if let Ok(s) = &mut stored {
+        let claimed = std::mem::take(&mut s.claimed);
+        if !claimed.is_empty() {
+            ctx.handoff.lock().expect("handoff lock").extend(claimed);
             ctx.notify.notify_one();
         }
     }
